@@ -1,0 +1,111 @@
+"""The ASGI application: SOAP on POST (any path), the official WSDL on GET ?wsdl.
+
+A raw ASGI callable rather than a framework route for the SOAP path: it is the hot path, and routing
+is by payload, not by URL. Admin API and web portal (later issues) hang off `extra_routes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable
+
+from .authorizer import Answer, Authorizer
+from .settings import Settings, load_settings
+from .soap import codec
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b""  # signal: too large
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _send(send: Send, answer: Answer, extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", answer.content_type.encode()), (b"content-length", str(len(answer.body)).encode())]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers + (extra_headers or [])})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+class FakeSefazApp:
+    def __init__(self, authorizer: Authorizer, fallback: Callable | None = None) -> None:
+        self.authorizer = authorizer
+        self.fallback = fallback  # an ASGI app for everything that is not SOAP (admin, portal)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        method = scope["method"]
+        path = scope.get("path", "/")
+        query = scope.get("query_string", b"").decode("latin-1").lower()
+        if method == "GET" and query.split("&")[0] in ("wsdl", "singlewsdl"):
+            answer = self.authorizer.wsdl(path, self._address(scope))
+            if answer is not None:
+                await _send(send, answer)
+                return
+        if method == "POST" and not path.startswith(("/admin", "/portal")):
+            await self._soap(scope, receive, send, path)
+            return
+        if self.fallback is not None:
+            await self.fallback(scope, receive, send)
+            return
+        await _send(send, Answer(404, "text/plain; charset=utf-8", b"fake-sefaz: POST SOAP here, or GET ?wsdl\n"))
+
+    async def _soap(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        body = await _read_body(receive, self.authorizer.settings.max_http_bytes)
+        if body is None:
+            return
+        content_type = headers.get("content-type")
+        if body == b"":
+            version = codec.content_type_version(content_type) or 12
+            fault = codec.SoapFault("Mensagem vazia ou maior que o limite do servidor", version, http_status=413 if
+                                    int(headers.get("content-length", "0") or 0) > 0 else 400)
+            await _send(send, Answer(fault.http_status, codec.CONTENT_TYPES[version], codec.fault(fault)))
+            return
+        answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path)
+        await _send(send, answer)
+
+    def _address(self, scope: Scope) -> str:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host")
+        if not host:
+            server = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scope.get('scheme', 'http')}://{host}{scope.get('path', '/')}"
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.authorizer.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def build_app(settings: Settings | None = None, clock: Any = None) -> FakeSefazApp:
+    return FakeSefazApp(Authorizer(settings or load_settings(), clock=clock))
+
+
+def create_app() -> FakeSefazApp:
+    """Factory for `uvicorn --factory fake_sefaz.app:create_app`: each worker reads FAKE_SEFAZ_* settings."""
+    return build_app(load_settings())

@@ -1,0 +1,137 @@
+"""The backend of one worker process: settings, clock, store, compiled schemas, trust anchors, services.
+
+Like moto's backends, it knows nothing of HTTP: `answer_soap` takes the request's bytes and headers
+and returns status, content type and bytes. The ASGI app (app.py) and the in-process server wrap it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from lxml import etree
+
+from . import ufs
+from .certificates import TrustStore
+from .clock import Clock, SystemClock
+from .codes import Rejection
+from .rules import first_failure
+from .rules.message import MESSAGE_RULES, MessageContext
+from .schemas import Schemas
+from .services import Service, all_services, by_hint, by_path, by_root
+from .services.context import Request
+from .settings import Settings
+from .soap import codec, wsdl
+from .store import DocumentRecord, Store, open_store
+from .xml import Parsers
+
+log = logging.getLogger("fake_sefaz")
+
+ENV_WORDS = {"homologacao": 2, "homologação": 2, "hom": 2, "producao": 1, "produção": 1, "prod": 1}
+
+
+@dataclass
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def build_trust(settings: Settings) -> TrustStore:
+    ca_files: list[Path] = [Path(p) for p in settings.trust_anchors]
+    crl_files: list[Path] = [Path(p) for p in settings.crl_files]
+    if settings.trust_test_ca:
+        from .pki import ensure_test_pki
+
+        pki = ensure_test_pki(settings.certs_path)
+        ca_files += [Path(p) for p in pki.trust_anchor_files]
+        crl_files += [Path(p) for p in pki.crl_files]
+    return TrustStore.from_files(ca_files, crl_files)
+
+
+class Authorizer:
+    def __init__(self, settings: Settings, clock: Clock | None = None, store: Store | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.store = store or open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        self.schemas = Schemas()
+        self.schemas.preload()
+        self.trust = build_trust(settings)
+        self.parsers = Parsers()
+        self.services: tuple[Service, ...] = all_services()
+        self._by_root = by_root(self.services)
+
+    # --- hooks later services extend
+    def async_delay(self) -> float:
+        return self.settings.async_delay_s
+
+    def query_extras(self, doc: DocumentRecord) -> Iterable[etree._Element]:
+        return ()
+
+    # --- routing helpers
+    def acting(self, path: str) -> tuple[int, int]:
+        """(cUF, tpAmb) this request is answered for: words of the URL path, else the settings."""
+        cUF, tpAmb = self.settings.cUF, self.settings.tpAmb
+        for word in path.split("/"):
+            w = word.lower()
+            if w in ENV_WORDS:
+                tpAmb = ENV_WORDS[w]
+            elif word.upper() in ufs.SIGLAS and len(word) == 2:
+                cUF = ufs.SIGLAS[word.upper()]
+        return cUF, tpAmb
+
+    def wsdl(self, path: str, address: str) -> Answer | None:
+        service = by_path(self.services, path)
+        if service is None:
+            return None
+        return Answer(200, "text/xml; charset=utf-8", wsdl.render(service.wsdl_file, address))
+
+    # --- the SOAP path
+    def answer_soap(self, body: bytes, content_type: str | None, soapaction: str | None, path: str) -> Answer:
+        request_id = uuid.uuid4().hex[:12]
+        try:
+            soap = codec.decode(body, content_type=content_type, soapaction=soapaction, parsers=self.parsers,
+                                max_data_bytes=self.settings.max_message_bytes)
+        except codec.SoapFault as fault:
+            return Answer(fault.http_status, codec.CONTENT_TYPES[fault.version], codec.fault(fault))
+        cUF, tpAmb = self.acting(path)
+        service = self._by_root.get(etree.QName(soap.payload).localname) if soap.payload is not None else None
+        if service is None:
+            service = by_hint(self.services, soap.hints, soap.wrapper_ns) or by_path(self.services, path)
+        if service is None:
+            reason = "Elemento raiz da mensagem nao corresponde a nenhum servico deste Web Service"
+            if soap.payload_error is not None:
+                reason = str(soap.payload_error)
+            fault = codec.SoapFault(reason, soap.version)
+            return Answer(400, codec.CONTENT_TYPES[soap.version], codec.fault(fault))
+        req = Request(self, self.clock.now(), cUF, tpAmb, soap, request_id)
+        try:
+            result = self._serve(req, service)
+        except Exception:  # noqa: BLE001 - a bug in a rule answers 999 and the worker keeps serving
+            log.exception("request %s: unexpected error in %s", request_id, service.name)
+            result = service.reject(req, Rejection(999, f"[id:{request_id}]"))
+        return Answer(200, codec.CONTENT_TYPES[soap.version], codec.encode(soap.version, service.wsdl_ns, result, service.wrappers))
+
+    def _serve(self, req: Request, service: Service) -> etree._Element:
+        soap = req.soap
+        if soap.payload is None or etree.QName(soap.payload).localname != service.root:
+            # Unreadable data area, or a payload of another service sent to this one's wrapper.
+            rejection = soap.payload_error or Rejection(215 if not service.is_lot else 225, "[raiz inesperada]")
+            if soap.payload is not None and soap.payload_error is None:
+                rejection = Rejection(516 if not service.is_lot else 565)
+            return service.reject(req, rejection)
+        ctx = MessageContext(
+            payload=soap.payload, root=service.root, schema=service.schema, version=service.version,
+            is_lot=service.is_lot, acting_cUF=req.cUF, schemas=self.schemas, data_encoding=soap.data_encoding,
+            codec_error=soap.payload_error,
+        )
+        rejection = first_failure(MESSAGE_RULES, ctx)
+        if rejection is not None:
+            return service.reject(req, rejection)
+        return service.handle(req, soap.payload)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,133 @@
+"""Command line: serve, certs, send, bench. Every option also reads its FAKE_SEFAZ_* variable."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .settings import load_settings
+
+
+def _settings(args: argparse.Namespace, **extra):
+    return load_settings(
+        host=getattr(args, "host", None), port=getattr(args, "port", None), workers=getattr(args, "workers", None),
+        database_url=getattr(args, "database_url", None), uf=getattr(args, "uf", None),
+        tpAmb=getattr(args, "tpAmb", None), data_dir=getattr(args, "data_dir", None),
+        certs_dir=getattr(args, "certs_dir", None), **extra,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    settings = _settings(args)
+    print(f"fake-sefaz: UF {settings.uf}, tpAmb {settings.tpAmb}, {settings.database_url}, "
+          f"{settings.workers} worker(s) on http://{settings.host}:{settings.port}/", flush=True)
+    serve(settings)
+    return 0
+
+
+def cmd_certs(args: argparse.Namespace) -> int:
+    from .pki import ensure_test_pki
+
+    settings = _settings(args)
+    pki = ensure_test_pki(settings.certs_path)
+    rows = []
+    for name in pki.names:
+        ident = pki.identity(name)
+        rows.append({"name": name, "cnpj": ident.cnpj, "pfx": str(ident.pfx_path), "pem": str(ident.pem_path)})
+    print(json.dumps({"directory": str(pki.directory), "password": pki.password,
+                      "trust_anchors": [str(p) for p in pki.trust_anchor_files], "identities": rows}, indent=2))
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from .client import SoapClient, cons_sit_nfe
+    from .factory import NFeFactory, wrap_lot
+    from .pki import ensure_test_pki
+    from .signer import Signer
+
+    settings = _settings(args)
+    pki = ensure_test_pki(settings.certs_path)
+    ident = pki.identity(args.identity)
+    factory = NFeFactory(seed=args.seed, uf=settings.uf, tpAmb=settings.tpAmb, cnpj=ident.cnpj, razao=ident.razao)
+    signer = Signer(ident)
+    build = factory.build_nfce if args.model == 65 else factory.build
+    nfes = [signer.sign_nfe(build()) for _ in range(args.count)]
+    lot = wrap_lot(nfes, idLote=1, indSinc=1 if args.sync else 0)
+    client = SoapClient(args.url, version=args.soap, zipped=args.zip)
+    reply = client.call(lot)
+    print(reply.body.decode("utf-8", "replace"))
+    if args.query and reply.result is not None:
+        key = nfes[0].find("{http://www.portalfiscal.inf.br/nfe}infNFe").get("Id")[3:]
+        print(client.call(cons_sit_nfe(settings.tpAmb, key)).body.decode("utf-8", "replace"))
+    return 0 if reply.status == 200 else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    report = run_bench(seconds=args.seconds, items=args.items, database_dir=args.dir)
+    text = json.dumps(report, indent=2)
+    if args.output:
+        Path(args.output).write_text(text)
+    print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fake-sefaz", description="A local SEFAZ NF-e/NFC-e 4.00 authorizer.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--uf", help="UF served (sigla or code) [FAKE_SEFAZ_UF, default SP]")
+        sp.add_argument("--tpAmb", "--environment", dest="tpAmb", type=int, choices=(1, 2),
+                        help="1 produção, 2 homologação [FAKE_SEFAZ_TPAMB, default 2]")
+        sp.add_argument("--data-dir", help="state directory [FAKE_SEFAZ_DATA_DIR, default .fake-sefaz]")
+        sp.add_argument("--certs-dir", help="test PKI directory [FAKE_SEFAZ_CERTS_DIR, default <data-dir>/certs]")
+
+    s = sub.add_parser("serve", help="run the authorizer")
+    common(s)
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=int)
+    s.add_argument("--database-url", help="sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL]")
+    s.set_defaults(func=cmd_serve)
+
+    c = sub.add_parser("certs", help="make (once) and list the test CA and e-CNPJ certificates")
+    common(c)
+    c.set_defaults(func=cmd_certs)
+
+    d = sub.add_parser("send", help="build, sign and send NF-e to any authorizer URL")
+    common(d)
+    d.add_argument("--url", default="http://127.0.0.1:8080/NFeAutorizacao4")
+    d.add_argument("--identity", default="emitente", help="test certificate to sign with")
+    d.add_argument("--count", type=int, default=1)
+    d.add_argument("--model", type=int, choices=(55, 65), default=55)
+    d.add_argument("--async", dest="sync", action="store_false", help="indSinc=0 (receipt)")
+    d.add_argument("--soap", type=int, choices=(11, 12), default=12)
+    d.add_argument("--zip", action="store_true", help="send nfeDadosMsgZip")
+    d.add_argument("--query", action="store_true", help="query the first key afterwards")
+    d.add_argument("--seed", type=int)
+    d.set_defaults(func=cmd_send)
+
+    b = sub.add_parser("bench", help="in-process cost of authorization and of each step")
+    b.add_argument("--seconds", type=float, default=5.0)
+    b.add_argument("--items", type=int, default=3)
+    b.add_argument("--dir", help="where to keep the bench database and PKI (default: a temporary one)")
+    b.add_argument("--output", help="write the JSON report here too")
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

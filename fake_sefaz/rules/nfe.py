@@ -1,0 +1,269 @@
+"""Rules applied to each NF-e of a lot (MOC 7.00 §4.1: group E certificate, group F signature, then the
+business rules of the NF-e). Stateless: the rules that read the store (204, 539) live in
+services/authorization.py's unit of work, where the store's transaction makes them race-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from .. import certificates, keys, signature, ufs
+from ..certificates import SignerInfo, TrustStore
+from ..codes import Rejection
+from ..nfe import NFeView
+from ..protocol import parse_dh
+from ..settings import Settings
+from ..xml import D, N
+from . import rule
+
+HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
+
+
+@dataclass
+class NFeContext:
+    doc: NFeView
+    now: datetime  # the receipt instant (dhRecbto)
+    acting_cUF: int
+    acting_tpAmb: int
+    settings: Settings
+    trust: TrustStore
+    sig: signature.SignatureParts | None = None
+    signer: SignerInfo | None = None
+    notes: dict = field(default_factory=dict)
+
+
+# --- Group E: the certificate of the signature ----------------------------------------------------
+
+def _cert_der(ctx: NFeContext) -> bytes:
+    import base64
+    import binascii
+
+    b64 = ctx.doc.element.findtext(f"{D}Signature/{D}KeyInfo/{D}X509Data/{D}X509Certificate") or ""
+    try:
+        return base64.b64decode("".join(b64.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+@rule("E01-E07", 290, 291, 292, 293, 294, 295, 296)
+def e_certificate(ctx: NFeContext) -> None:
+    """E01-E07 (290-296): certificate parseable, valid at dhRecbto, with CNPJ/CPF, chained to a trusted
+    ICP-Brasil anchor, CRL usable, not revoked, ICP-Brasil policy. One function per rule in certificates.py."""
+    ctx.signer = certificates.check_signer(ctx.trust, _cert_der(ctx), ctx.now)
+
+
+# --- Group F: the signature -------------------------------------------------------------------------
+
+@rule("F01", 298)
+def f01_signature_profile(ctx: NFeContext) -> None:
+    """F01 (298): the signature follows the SEFAZ profile and references the infNFe the rules read."""
+    ctx.sig = signature.profile_parts(ctx.doc.element, ctx.doc.inf)
+    if ctx.sig is None:
+        raise Rejection(298)
+
+
+@rule("F02", 297)
+def f02_signature_value(ctx: NFeContext) -> None:
+    """F02 (297): digest and signature value verify."""
+    if not signature.verify(ctx.sig, ctx.doc.inf):
+        raise Rejection(297)
+
+
+@rule("F03", 213)
+def f03_cnpj_base(ctx: NFeContext) -> None:
+    """F03 (213): the certificate's CNPJ base (8 first characters) is the issuer's: any establishment of
+    the same company may sign."""
+    cnpj = ctx.doc.issuer_cnpj
+    if cnpj and (ctx.signer.cnpj or "")[:8] != cnpj[:8]:
+        raise Rejection(213)
+
+
+@rule("F03A", 227)
+def f03a_cpf(ctx: NFeContext) -> None:
+    """F03A (227, NT 2018.001): an issuer identified by CPF signs with its own e-CPF."""
+    cpf = ctx.doc.issuer_cpf
+    if cpf and ctx.signer.cpf != cpf:
+        raise Rejection(227)
+
+
+# --- Environment and UF -------------------------------------------------------------------------------
+
+@rule("GA02", 252)
+def ga02_environment(ctx: NFeContext) -> None:
+    """252: ide/tpAmb must be the environment of the web service that received it."""
+    if ctx.doc.tpAmb != str(ctx.acting_tpAmb):
+        raise Rejection(252)
+
+
+@rule("GA03", 226)
+def ga03_issuer_uf(ctx: NFeContext) -> None:
+    """226: ide/cUF must be the UF of this authorizer."""
+    if ctx.doc.cUF != f"{ctx.acting_cUF:02d}":
+        raise Rejection(226)
+
+
+# --- The access key (chave de acesso) -----------------------------------------------------------------
+
+@rule("GB01", 236)
+def gb01_key_dv(ctx: NFeContext) -> None:
+    """236: the key's check digit (mod 11) must be right."""
+    if not keys.AccessKey(ctx.doc.key).dv_ok():
+        raise Rejection(236)
+
+
+@rule("GB02", 614)
+def gb02_key_uf(ctx: NFeContext) -> None:
+    """614: the key's cUF must be an IBGE UF code."""
+    if not ctx.doc.key[:2].isdigit() or int(ctx.doc.key[:2]) not in ufs.CODES:
+        raise Rejection(614)
+
+
+@rule("GB03", 615)
+def gb03_key_year(ctx: NFeContext) -> None:
+    """615: the key's year must be between 06 and the current year."""
+    yy = int(ctx.doc.key[2:4])
+    if yy < 6 or yy > ctx.now.year % 100:
+        raise Rejection(615)
+
+
+@rule("GB04", 616)
+def gb04_key_month(ctx: NFeContext) -> None:
+    """616: the key's month must be 01 to 12."""
+    if not 1 <= int(ctx.doc.key[4:6]) <= 12:
+        raise Rejection(616)
+
+
+@rule("GB05", 617)
+def gb05_key_issuer(ctx: NFeContext) -> None:
+    """617: the key's CNPJ (or zero-padded CPF) must be non-zero with valid check digits."""
+    k = keys.AccessKey(ctx.doc.key)
+    ident = k.issuer
+    if ctx.doc.issuer_cpf and ident.startswith("000") and keys.valid_cpf(ident[3:]):
+        return
+    if not keys.valid_cnpj(ident):
+        raise Rejection(617)
+
+
+@rule("GB06", 618)
+def gb06_key_model(ctx: NFeContext) -> None:
+    """618: the key's model must be 55 or 65."""
+    if ctx.doc.key[20:22] not in ("55", "65"):
+        raise Rejection(618)
+
+
+@rule("GB07", 619)
+def gb07_key_number(ctx: NFeContext) -> None:
+    """619: the key's nNF must not be zero."""
+    if int(ctx.doc.key[25:34]) == 0:
+        raise Rejection(619)
+
+
+@rule("GB08", 249)
+def gb08_key_uf_authorizer(ctx: NFeContext) -> None:
+    """249: the key's UF must be the UF of this authorizer."""
+    if ctx.doc.key[:2] != f"{ctx.acting_cUF:02d}":
+        raise Rejection(249)
+
+
+@rule("GB09", 561)
+def gb09_key_month_of_issue(ctx: NFeContext) -> None:
+    """561: the key's AAMM must be the year and month of dhEmi."""
+    dh = ctx.doc.dhEmi
+    if ctx.doc.key[2:6] != dh[2:4] + dh[5:7]:
+        raise Rejection(561)
+
+
+@rule("GB10", 562)
+def gb10_key_cnf(ctx: NFeContext) -> None:
+    """562: the key's cNF must be ide/cNF."""
+    if ctx.doc.key[35:43] != ctx.doc.cNF:
+        raise Rejection(562, f"[chNFe:{ctx.doc.key}]")
+
+
+@rule("GB11", 502)
+def gb11_key_fields(ctx: NFeContext) -> None:
+    """502: Id must be 'NFe' + the concatenation of cUF, AAMM, CNPJ/CPF, mod, serie, nNF, tpEmis, cNF, cDV."""
+    d = ctx.doc
+    expected = (
+        f"{d.cUF}{d.key[2:6]}{d.issuer.rjust(14, '0')}{d.mod}{int(d.serie):03d}{int(d.nNF):09d}"
+        f"{d.tpEmis}{d.cNF}{d.cDV}"
+    )
+    if d.key != expected:
+        raise Rejection(502)
+
+
+@rule("GB12", 897)
+def gb12_cnf_format(ctx: NFeContext) -> None:
+    """897 (NT 2019.001): cNF may not be a repeated digit, an ascending run, nor equal to nNF."""
+    cnf = ctx.doc.cNF
+    if cnf in keys.FORBIDDEN_CNF or cnf == f"{int(ctx.doc.nNF):08d}"[-8:]:
+        raise Rejection(897)
+
+
+# --- Dates ---------------------------------------------------------------------------------------------
+
+@rule("GC01", 703)
+def gc01_issued_after_receipt(ctx: NFeContext) -> None:
+    """703: dhEmi may not be later than the receipt (tolerance: emission_future_tolerance_s)."""
+    if parse_dh(ctx.doc.dhEmi) > ctx.now + timedelta(seconds=ctx.settings.emission_future_tolerance_s):
+        raise Rejection(703)
+
+
+@rule("GC02", 228)
+def gc02_issued_too_long_ago(ctx: NFeContext) -> None:
+    """228: dhEmi may not be older than emission_max_age_days (30 days by default)."""
+    if parse_dh(ctx.doc.dhEmi) < ctx.now - timedelta(days=ctx.settings.emission_max_age_days):
+        raise Rejection(228)
+
+
+# --- Homologation and totals ---------------------------------------------------------------------------
+
+@rule("GD01", 598)
+def gd01_homologation_recipient(ctx: NFeContext) -> None:
+    """598: in homologação an NF-e with a recipient names it 'NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO -
+    SEM VALOR FISCAL' (fake-sefaz in Go answers 693 here; the real code is 598)."""
+    if ctx.doc.tpAmb == "2" and ctx.doc.mod == "55" and ctx.doc.dest is not None:
+        if ctx.doc.dest_xNome is not None and ctx.doc.dest_xNome != HOMOLOGATION_NAME:
+            raise Rejection(598)
+
+
+@rule("GE01", 564)
+def ge01_products_total(ctx: NFeContext) -> None:
+    """564: ICMSTot/vProd must be the sum of the items' vProd that compose the total (indTot=1)."""
+    total = Decimal(0)
+    for det in ctx.doc.items():
+        prod = det.find(N + "prod")
+        if prod.findtext(N + "indTot") == "1":
+            total += Decimal(prod.findtext(N + "vProd") or "0")
+    if total != ctx.doc.total("vProd"):
+        raise Rejection(564)
+
+
+_VNF_PLUS = ("vST", "vFCPST", "vFrete", "vSeg", "vOutro", "vII", "vIPI", "vIPIDevol")
+
+
+@rule("GE02", 610)
+def ge02_note_total(ctx: NFeContext) -> None:
+    """610: vNF = vProd - vDesc - vICMSDeson (when deducted) + vST + vFCPST + vFrete + vSeg + vOutro + vII
+    + vIPI + vIPIDevol + vServ (ISSQN)."""
+    d = ctx.doc
+    expected = d.total("vProd") - d.total("vDesc") + sum((d.total(n) for n in _VNF_PLUS), Decimal(0))
+    if any(el.text == "1" for el in d.inf.iter(N + "indDeduzDeson")):
+        expected -= d.total("vICMSDeson")
+    issqn = d.inf.findtext(N + "total/" + N + "ISSQNtot/" + N + "vServ")
+    if issqn:
+        expected += Decimal(issqn)
+    if expected != d.total("vNF"):
+        raise Rejection(610)
+
+
+NFE_RULES = (
+    e_certificate, f01_signature_profile, f02_signature_value, f03_cnpj_base, f03a_cpf,
+    ga02_environment, ga03_issuer_uf,
+    gb01_key_dv, gb02_key_uf, gb03_key_year, gb04_key_month, gb05_key_issuer, gb06_key_model, gb07_key_number,
+    gb08_key_uf_authorizer, gb09_key_month_of_issue, gb10_key_cnf, gb11_key_fields, gb12_cnf_format,
+    gc01_issued_after_receipt, gc02_issued_too_long_ago,
+    gd01_homologation_recipient, ge01_products_total, ge02_note_total,
+)

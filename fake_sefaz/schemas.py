@@ -1,0 +1,113 @@
+"""The official XSDs (PL_010f, shipped in the nfelib wheel), compiled once per process.
+
+Paths: reference/sefaz-contract.md §4. Compiling costs ~10 ms each, validation ~0.1 ms per 7 KB NF-e
+(reference/perf-baseline.md §2-3), so each schema is compiled on first use and then kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+import re
+
+from lxml import etree
+
+_NFE = "nfe/schemas/v4_0/"
+_EVT = "nfe_evento_generico/schemas/v1_0/"
+
+# name -> path inside the nfelib package (or inside fake_sefaz/data for schemas nfelib lacks)
+SCHEMA_FILES: dict[str, str] = {
+    "enviNFe": _NFE + "enviNFe_v4.00.xsd",
+    "retEnviNFe": _NFE + "retEnviNFe_v4.00.xsd",
+    "NFe": _NFE + "nfe_v4.00.xsd",
+    "procNFe": _NFE + "procNFe_v4.00.xsd",
+    "consReciNFe": _NFE + "consReciNFe_v4.00.xsd",
+    "retConsReciNFe": _NFE + "retConsReciNFe_v4.00.xsd",
+    "consSitNFe": _NFE + "consSitNFe_v4.00.xsd",
+    "retConsSitNFe": _NFE + "retConsSitNFe_v4.00.xsd",
+    "consStatServ": _NFE + "consStatServ_v4.00.xsd",
+    "retConsStatServ": _NFE + "retConsStatServ_v4.00.xsd",
+    "inutNFe": _NFE + "inutNFe_v4.00.xsd",
+    "retInutNFe": _NFE + "retInutNFe_v4.00.xsd",
+    "procInutNFe": _NFE + "procInutNFe_v4.00.xsd",
+    "envEvento": _EVT + "envEvento_v1.00.xsd",
+    "retEnvEvento": _EVT + "retEnvEvento_v1.00.xsd",
+    "procEventoNFe": _EVT + "procEventoNFe_v1.00.xsd",
+}
+
+
+def nfelib_path(relative: str) -> Path:
+    return Path(str(resources.files("nfelib").joinpath(relative)))
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaError:
+    path: str
+    message: str
+    line: int
+
+    def describe(self) -> str:
+        return f"[{self.path}: {self.message}]"
+
+
+class Schemas:
+    """Compiled schemas of one process. Not shared between threads (lxml keeps an error log per schema)."""
+
+    def __init__(self, extra: dict[str, Path] | None = None) -> None:
+        self._compiled: dict[str, etree.XMLSchema] = {}
+        self._extra = dict(extra or {})
+
+    def path(self, name: str) -> Path:
+        if name in self._extra:
+            return self._extra[name]
+        return nfelib_path(SCHEMA_FILES[name])
+
+    def get(self, name: str) -> etree.XMLSchema:
+        schema = self._compiled.get(name)
+        if schema is None:
+            schema = etree.XMLSchema(etree.parse(str(self.path(name))))
+            self._compiled[name] = schema
+        return schema
+
+    def validate(self, name: str, element: etree._Element) -> SchemaError | None:
+        """None when valid; otherwise the first error with the XPath of the failing node."""
+        schema = self.get(name)
+        if schema.validate(element):
+            return None
+        err = schema.error_log[0] if schema.error_log else None
+        if err is None:
+            return SchemaError("/", "invalid", 0)
+        message = err.message
+        # libxml2 prefixes messages with "Element '{ns}x': "; the path already names the element.
+        if message.startswith("Element '") and "': " in message:
+            message = message.split("': ", 1)[1]
+        message = message.replace("{http://www.portalfiscal.inf.br/nfe}", "")
+        return SchemaError(readable_path(element, err.path or "/"), message, err.line)
+
+    def preload(self, *names: str) -> None:
+        for name in names or tuple(SCHEMA_FILES):
+            self.get(name)
+
+
+_STEP = re.compile(r"^(?:\*|[^\[]*?)(?:\[(\d+)\])?$")
+
+
+def readable_path(element: etree._Element, path: str) -> str:
+    """Turn libxml2's '/*/*[3]/*' into '/consStatServ/xServ/...' by walking the validated document."""
+    node = element.getroottree().getroot()
+    names = [_local(node.tag)]
+    for step in [s for s in path.split("/") if s][1:]:
+        m = _STEP.match(step)
+        index = int(m.group(1)) if m and m.group(1) else 1
+        children = [c for c in node if isinstance(c.tag, str)]
+        if not 0 < index <= len(children):
+            names.append(step)
+            break
+        node = children[index - 1]
+        names.append(_local(node.tag) + (f"[{index}]" if _local(node.tag) in ("NFe", "det", "evento") else ""))
+    return "/" + "/".join(names)
+
+
+def _local(tag: object) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""

@@ -1,0 +1,187 @@
+"""NFeAutorizacao4: enviNFe (1 to 50 NF-e) -> retEnviNFe.
+
+indSinc=1: 104 "Lote processado" with the one protNFe. indSinc=0: 103 "Lote recebido" with a receipt
+(nRec) that NFeRetAutorizacao4 answers. Either way the lot is processed here, in one transaction that
+commits before the answer leaves (an answer the client saw is never lost); an asynchronous lot is only
+*shown* as processed once async_delay_s has passed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import timedelta
+
+from lxml import etree
+
+from .. import protocol
+from ..codes import Rejection
+from ..nfe import NFeView
+from ..rules import first_failure, rule
+from ..rules.nfe import NFE_RULES, NFeContext
+from ..store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx
+from ..xml import N
+from . import Service
+from .context import Request, add, head, ret
+
+# Outcomes that are recorded: the document is kept with its protocol and its number is used.
+STORED_OUTCOMES = {100: AUTHORIZED, 150: AUTHORIZED, 301: DENIED, 302: DENIED, 303: DENIED}
+
+
+@dataclass
+class LotContext:
+    payload: etree._Element
+    nfes: list[etree._Element]
+    indSinc: str
+    sync_enabled: bool
+
+
+@rule("GAP03a-1", 764)
+def gap03a1_sync_single(ctx: LotContext) -> None:
+    """764: a synchronous lot (indSinc=1) carries exactly one NF-e."""
+    if ctx.indSinc == "1" and len(ctx.nfes) > 1:
+        raise Rejection(764)
+
+
+@rule("GAP03a-2", 776)
+def gap03a2_sync_available(ctx: LotContext) -> None:
+    """776: indSinc=1 where the UF offers no synchronous answer (setting sync_enabled=false)."""
+    if ctx.indSinc == "1" and not ctx.sync_enabled:
+        raise Rejection(776)
+
+
+LOT_RULES = (gap03a1_sync_single, gap03a2_sync_available)
+
+
+@dataclass
+class Decision:
+    doc: NFeView
+    cstat: int  # 100 or the code of the first failing rule
+    suffix: str = ""
+
+
+def decide(req: Request, nfe: etree._Element) -> Decision:
+    """Run the stateless rules of one NF-e on a copy detached from the envelope."""
+    doc = NFeView(copy.deepcopy(nfe))
+    ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust)
+    rejection = first_failure(NFE_RULES, ctx)
+    if rejection is not None:
+        return Decision(doc, rejection.cstat, rejection.suffix)
+    return Decision(doc, 100)
+
+
+# --- Rules that read the store: run inside the unit of work, so two workers cannot both pass them.
+
+@rule("GH01", 204, 205)
+def gh01_same_key(tx: Tx, doc: NFeView) -> None:
+    """204: the key is already authorized (or cancelled); 205: the key is denied."""
+    found = tx.document(doc.key)
+    if found is not None:
+        raise Rejection(205 if found.state == DENIED else 204, f"[nRec:{found.nRec}]")
+
+
+@rule("GH02", 539, 205)
+def gh02_same_number(tx: Tx, doc: NFeView, tpAmb: int) -> None:
+    """539: same issuer, model, series and number under another key; 205 when that number was denied."""
+    found = tx.document_by_number(tpAmb, doc.issuer, int(doc.mod), int(doc.serie), int(doc.nNF))
+    if found is not None:
+        if found.state == DENIED:
+            raise Rejection(205, f"[nRec:{found.nRec}]")
+        raise Rejection(539, f"[chNFe:{found.chNFe}][nRec:{found.nRec}]")
+
+
+def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None) -> etree._Element:
+    prot = ret("protNFe")
+    inf = etree.SubElement(prot, N + "infProt")
+    if nProt:
+        inf.set("Id", "ID" + nProt)
+    add(inf, "tpAmb", req.tpAmb)
+    add(inf, "verAplic", req.auth.settings.ver_aplic)
+    add(inf, "chNFe", doc.key)
+    add(inf, "dhRecbto", req.dhRecbto)
+    if nProt:
+        add(inf, "nProt", nProt)
+    if doc.digest_value:
+        add(inf, "digVal", doc.digest_value)
+    add(inf, "cStat", cstat)
+    add(inf, "xMotivo", req.motivo(cstat, suffix))
+    return prot
+
+
+def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float) -> tuple[str, list[etree._Element]]:
+    """The unit of work of one lot: duplicate checks, protocol numbers, documents and lot, one commit."""
+    year = req.now.astimezone(protocol.ufs.tz_of(req.cUF)).year
+
+    def unit(tx: Tx) -> tuple[str, list[etree._Element]]:
+        nRec = protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{req.cUF}", 0))
+        prots: list[etree._Element] = []
+        for d in decisions:
+            cstat, suffix = d.cstat, d.suffix
+            if cstat in STORED_OUTCOMES:
+                try:
+                    gh01_same_key(tx, d.doc)
+                    gh02_same_number(tx, d.doc, req.tpAmb)
+                except Rejection as rej:
+                    cstat, suffix = rej.cstat, rej.suffix
+            if cstat in STORED_OUTCOMES:
+                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
+                prot = prot_nfe(req, d.doc, cstat, suffix, nProt)
+                tx.insert_document(DocumentRecord(
+                    chNFe=d.doc.key, tpAmb=req.tpAmb, cUF=req.cUF, mod=int(d.doc.mod), serie=int(d.doc.serie),
+                    nNF=int(d.doc.nNF), issuer=d.doc.issuer, dhEmi=d.doc.dhEmi, tpEmis=int(d.doc.tpEmis),
+                    state=STORED_OUTCOMES[cstat], cStat=cstat, nProt=nProt, dhRecbto=req.dhRecbto,
+                    received_ts=req.now.timestamp(), nRec=nRec, digVal=d.doc.digest_value, vNF=d.doc.vNF,
+                    prot_xml=etree.tostring(prot, encoding="unicode"),
+                    nfe_xml=etree.tostring(d.doc.element, encoding="unicode"),
+                ))
+            else:
+                prot = prot_nfe(req, d.doc, cstat, suffix)
+            prots.append(prot)
+        tx.insert_lot(LotRecord(
+            nRec=nRec, tpAmb=req.tpAmb, cUF=req.cUF, idLote=idLote, dhRecbto=req.dhRecbto,
+            received_ts=req.now.timestamp(), ready_ts=ready_ts, cStat=104, xMotivo=req.motivo(104),
+            prot_xml=tuple(etree.tostring(p, encoding="unicode") for p in prots),
+        ))
+        return nRec, prots
+
+    return req.auth.store.run(unit)
+
+
+def handle(req: Request, payload: etree._Element) -> etree._Element:
+    nfes = payload.findall(N + "NFe")
+    indSinc = payload.findtext(N + "indSinc") or "0"
+    lot = LotContext(payload, nfes, indSinc, req.auth.settings.sync_enabled)
+    rejection = first_failure(LOT_RULES, lot)
+    if rejection is not None:
+        return reject(req, rejection)
+    decisions = [decide(req, nfe) for nfe in nfes]
+    delay = 0.0 if indSinc == "1" else req.auth.async_delay()
+    ready_ts = (req.now + timedelta(seconds=delay)).timestamp()
+    nRec, prots = record(req, decisions, payload.findtext(N + "idLote") or "", ready_ts)
+    if indSinc == "1":
+        el = _opening(req, 104)
+        el.append(prots[0])
+        return el
+    el = _opening(req, 103)
+    inf = etree.SubElement(el, N + "infRec")
+    add(inf, "nRec", nRec)
+    add(inf, "tMed", max(1, round(delay)) if delay else req.auth.settings.tMed)
+    return el
+
+
+def _opening(req: Request, cstat: int, suffix: str = "") -> etree._Element:
+    el = head(ret("retEnviNFe"), req, cstat, suffix)
+    add(el, "cUF", req.cUF)
+    add(el, "dhRecbto", req.dhRecbto)
+    return el
+
+
+def reject(req: Request, rejection: Rejection) -> etree._Element:
+    return _opening(req, rejection.cstat, rejection.suffix)
+
+
+SERVICE = Service(
+    name="NFeAutorizacao4", operation="nfeAutorizacaoLote", root="enviNFe", schema="enviNFe", version="4.00",
+    wsdl_file="nfeautorizacao4.wsdl", aliases=("nfeautorizacao4", "nfeautorizacao", "autorizacao"),
+    handle=handle, reject=reject, is_lot=True,
+)

@@ -1,0 +1,52 @@
+"""What a service receives for one request, and helpers to build ret* answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from .. import codes, protocol
+from ..soap.codec import SoapRequest
+from ..xml import N
+
+if TYPE_CHECKING:
+    from ..authorizer import Authorizer
+
+
+@dataclass
+class Request:
+    auth: "Authorizer"
+    now: datetime  # the receipt instant: every rule of this request reads this one value
+    cUF: int  # the UF this request is authorized in (URL path or settings)
+    tpAmb: int  # the environment (URL path or settings)
+    soap: SoapRequest
+    id: str
+
+    @property
+    def dhRecbto(self) -> str:
+        return protocol.dh(self.now, self.cUF)
+
+    def motivo(self, cstat: int, suffix: str = "") -> str:
+        return codes.motivo(cstat, suffix, self.auth.settings.xmotivo_style)  # type: ignore[arg-type]
+
+
+def ret(root: str, versao: str = "4.00") -> etree._Element:
+    return etree.Element(N + root, versao=versao, nsmap={None: N[1:-1]})
+
+
+def add(parent: etree._Element, tag: str, value: object) -> etree._Element:
+    el = etree.SubElement(parent, N + tag)
+    el.text = str(value)
+    return el
+
+
+def head(el: etree._Element, req: Request, cstat: int, suffix: str = "") -> etree._Element:
+    """tpAmb, verAplic, cStat, xMotivo: the opening every ret* shares."""
+    add(el, "tpAmb", req.tpAmb)
+    add(el, "verAplic", req.auth.settings.ver_aplic)
+    add(el, "cStat", cstat)
+    add(el, "xMotivo", req.motivo(cstat, suffix))
+    return el

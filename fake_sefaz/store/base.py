@@ -1,0 +1,138 @@
+"""The store interface and the SQL both implementations share.
+
+A unit of work runs inside one transaction that serializes writers (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: row locks on the sequence plus unique constraints). When a unique constraint fires
+(two workers inserting the same key at the same instant) the whole unit is run again: the second
+run sees the first one's row and answers 204/539 instead of issuing a second protocol.
+"""
+
+from __future__ import annotations
+
+import abc
+from contextlib import AbstractContextManager
+from typing import Any, Callable, Sequence, TypeVar
+
+from .records import DocumentRecord, LotRecord
+
+T = TypeVar("T")
+
+SCHEMA_SQL = [
+    """CREATE TABLE IF NOT EXISTS documents (
+        chNFe TEXT PRIMARY KEY,
+        tpAmb INTEGER NOT NULL, cUF INTEGER NOT NULL, mod INTEGER NOT NULL, serie INTEGER NOT NULL,
+        nNF INTEGER NOT NULL, issuer TEXT NOT NULL, dhEmi TEXT NOT NULL, tpEmis INTEGER NOT NULL,
+        state TEXT NOT NULL, cStat INTEGER NOT NULL, nProt TEXT NOT NULL, dhRecbto TEXT NOT NULL,
+        received_ts DOUBLE PRECISION NOT NULL, nRec TEXT NOT NULL, digVal TEXT NOT NULL, vNF TEXT NOT NULL,
+        prot_xml TEXT NOT NULL, nfe_xml TEXT NOT NULL,
+        UNIQUE (tpAmb, issuer, mod, serie, nNF)
+    )""",
+    """CREATE TABLE IF NOT EXISTS lots (
+        nRec TEXT PRIMARY KEY, tpAmb INTEGER NOT NULL, cUF INTEGER NOT NULL, idLote TEXT NOT NULL,
+        dhRecbto TEXT NOT NULL, received_ts DOUBLE PRECISION NOT NULL, ready_ts DOUBLE PRECISION NOT NULL,
+        cStat INTEGER NOT NULL, xMotivo TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS lot_items (
+        nRec TEXT NOT NULL, position INTEGER NOT NULL, prot_xml TEXT NOT NULL,
+        PRIMARY KEY (nRec, position)
+    )""",
+    """CREATE TABLE IF NOT EXISTS sequences (
+        name TEXT NOT NULL, year INTEGER NOT NULL, value BIGINT NOT NULL,
+        PRIMARY KEY (name, year)
+    )""",
+]
+
+_DOC_COLUMNS = [f for f in DocumentRecord.__dataclass_fields__]
+_LOT_COLUMNS = [f for f in LotRecord.__dataclass_fields__ if f != "prot_xml"]
+
+
+class StoreError(Exception):
+    """The database failed in a way a retry will not fix."""
+
+
+class Tx(abc.ABC):
+    """One transaction. SQL is written with '?' placeholders; the dialect rewrites them."""
+
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Run one statement and return its rows (empty for statements without rows)."""
+
+    def next_seq(self, name: str, year: int) -> int:
+        rows = self.execute(
+            "INSERT INTO sequences (name, year, value) VALUES (?, ?, 1) "
+            "ON CONFLICT (name, year) DO UPDATE SET value = sequences.value + 1 RETURNING value",
+            (name, year),
+        )
+        return int(rows[0][0])
+
+    # --- documents
+    def document(self, chNFe: str) -> DocumentRecord | None:
+        rows = self.execute(f"SELECT {', '.join(_DOC_COLUMNS)} FROM documents WHERE chNFe = ?", (chNFe,))
+        return DocumentRecord(*rows[0]) if rows else None
+
+    def document_by_number(self, tpAmb: int, issuer: str, mod: int, serie: int, nNF: int) -> DocumentRecord | None:
+        rows = self.execute(
+            f"SELECT {', '.join(_DOC_COLUMNS)} FROM documents "
+            "WHERE tpAmb = ? AND issuer = ? AND mod = ? AND serie = ? AND nNF = ?",
+            (tpAmb, issuer, mod, serie, nNF),
+        )
+        return DocumentRecord(*rows[0]) if rows else None
+
+    def insert_document(self, doc: DocumentRecord) -> None:
+        marks = ", ".join("?" for _ in _DOC_COLUMNS)
+        self.execute(f"INSERT INTO documents ({', '.join(_DOC_COLUMNS)}) VALUES ({marks})",
+                     tuple(getattr(doc, c) for c in _DOC_COLUMNS))
+
+    def set_document_state(self, chNFe: str, state: str) -> None:
+        self.execute("UPDATE documents SET state = ? WHERE chNFe = ?", (state, chNFe))
+
+    # --- lots
+    def insert_lot(self, lot: LotRecord) -> None:
+        marks = ", ".join("?" for _ in _LOT_COLUMNS)
+        self.execute(f"INSERT INTO lots ({', '.join(_LOT_COLUMNS)}) VALUES ({marks})",
+                     tuple(getattr(lot, c) for c in _LOT_COLUMNS))
+        for i, prot in enumerate(lot.prot_xml):
+            self.execute("INSERT INTO lot_items (nRec, position, prot_xml) VALUES (?, ?, ?)", (lot.nRec, i, prot))
+
+    def lot(self, nRec: str) -> LotRecord | None:
+        rows = self.execute(f"SELECT {', '.join(_LOT_COLUMNS)} FROM lots WHERE nRec = ?", (nRec,))
+        if not rows:
+            return None
+        prots = self.execute("SELECT prot_xml FROM lot_items WHERE nRec = ? ORDER BY position", (nRec,))
+        return LotRecord(*rows[0], prot_xml=tuple(r[0] for r in prots))
+
+    def count(self, table: str) -> int:
+        if table not in ("documents", "lots", "lot_items"):
+            raise ValueError(table)
+        return int(self.execute(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+
+class Store(abc.ABC):
+    """A database holding the authorizer's state. Safe to share between threads; one per worker process."""
+
+    retries = 5
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """A write transaction: commits on success (durably, before the caller answers), rolls back on error."""
+
+    @abc.abstractmethod
+    def is_conflict(self, exc: BaseException) -> bool:
+        """Whether exc is a unique-constraint or serialization conflict worth running the unit again."""
+
+    def run(self, unit: Callable[[Tx], T]) -> T:
+        """Run a unit of work in a transaction, again from the start after a conflict."""
+        for attempt in range(self.retries):
+            try:
+                with self.transaction() as tx:
+                    return unit(tx)
+            except Exception as exc:  # noqa: BLE001 - re-raised unless it is a retryable conflict
+                if not self.is_conflict(exc) or attempt == self.retries - 1:
+                    raise
+        raise StoreError("unreachable")
+
+    def read(self, unit: Callable[[Tx], T]) -> T:
+        with self.transaction() as tx:
+            return unit(tx)
+
+    @abc.abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,69 @@
+"""PostgreSQL store, for many workers or machines. Same SQL as SQLite; '?' placeholders become '%s'."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+from .base import SCHEMA_SQL, Store, Tx
+
+
+class _PgTx(Tx):
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.conn.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), tuple(params))
+            return cur.fetchall() if cur.description else []
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str) -> None:
+        import psycopg  # optional dependency: pip install fake-sefaz[postgres]
+
+        self._psycopg = psycopg
+        self.url = url
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        with self.transaction() as tx:
+            # Serialize concurrent first starts of several workers creating the tables.
+            tx.execute("SELECT pg_advisory_xact_lock(7340301)")
+            for stmt in SCHEMA_SQL:
+                tx.execute(stmt)
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._psycopg.connect(self.url, autocommit=False)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        conn = self._conn()
+        try:
+            yield _PgTx(conn)
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+
+    def is_conflict(self, exc: BaseException) -> bool:
+        errors = self._psycopg.errors
+        return isinstance(exc, (errors.UniqueViolation, errors.SerializationFailure, errors.DeadlockDetected))
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001 - closing a broken connection
+                    pass
+            self._all.clear()
+        self._local = threading.local()
