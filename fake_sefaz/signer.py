@@ -68,6 +68,10 @@ class Signer:
                 node.tail = None
             if node.tag != _DS + "SignedInfo":
                 _strip_whitespace(node)
+        # Nodes made by xmlsec's C template code have names outside the document's libxml2 dictionary, and
+        # lxml's find()/iterfind() compare names by dictionary pointer, so some of them (e.g. Transform) are
+        # invisible to find(). A reparsed copy of the Signature behaves like any parsed XML.
+        parent.replace(signature, etree.fromstring(etree.tostring(signature)))
         return parent
 
     def sign_nfe(self, nfe: etree._Element) -> etree._Element:
