@@ -86,3 +86,95 @@ def whitespace_nodes(root: etree._Element) -> list[str]:
 def find_whitespace():
     return whitespace_nodes
 
+
+
+# --- The server over real HTTP ---------------------------------------------------------------------------
+
+from fake_sefaz.client import SoapClient, cons_reci_nfe, cons_sit_nfe, cons_stat_serv  # noqa: E402
+from fake_sefaz.clock import ControlledClock  # noqa: E402
+from fake_sefaz.factory import wrap_lot  # noqa: E402
+from fake_sefaz.server import ThreadedServer  # noqa: E402
+from fake_sefaz.settings import load_settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def clock() -> ControlledClock:
+    return ControlledClock()
+
+
+@pytest.fixture(autouse=True)
+def _real_time(request):
+    """Every test starts on real time; tests that move the clock do not leak into the next one."""
+    yield
+    if "clock" in request.fixturenames:
+        request.getfixturevalue("clock").set(__import__("datetime").datetime.now(__import__("datetime").timezone.utc), frozen=False)
+
+
+def server_settings(pki, tmp_dir, **overrides):
+    base = dict(database_url=f"sqlite:///{tmp_dir}/fake-sefaz.db", data_dir=str(tmp_dir), certs_dir=str(pki.directory),
+                uf="SP", tpAmb=2, sqlite_synchronous="NORMAL")
+    base.update(overrides)
+    return load_settings(env={}, **base)
+
+
+@pytest.fixture(scope="session")
+def server(pki, clock, tmp_path_factory):
+    with ThreadedServer(settings=server_settings(pki, tmp_path_factory.mktemp("server")), clock=clock) as srv:
+        yield srv
+
+
+@pytest.fixture(params=[(12, False), (11, False), (12, True), (11, True)], ids=["soap12", "soap11", "soap12-zip", "soap11-zip"])
+def client(server, request):
+    version, zipped = request.param
+    c = SoapClient(server.url, version=version, zipped=zipped)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def soap12(server):
+    c = SoapClient(server.url)
+    yield c
+    c.close()
+
+
+class Emitter:
+    """A test emitter: builds, signs and sends; each document gets fresh numbers unless told otherwise."""
+
+    def __init__(self, pki, factory, signer, client):
+        self.pki, self.factory, self.signer, self.client = pki, factory, signer, client
+
+    def nfe(self, sign=True, signer=None, **overrides):
+        nfe = self.factory.build(**overrides)
+        return (signer or self.signer).sign_nfe(nfe) if sign else nfe
+
+    def send(self, *nfes, sync=True, client=None):
+        lot = wrap_lot(nfes, idLote=1, indSinc=1 if sync else 0)
+        return (client or self.client).call(lot)
+
+    def authorize(self, nfe=None, **overrides):
+        return self.send(nfe if nfe is not None else self.nfe(**overrides))
+
+
+@pytest.fixture
+def fresh_factory(pki):
+    """An unseeded factory: every document gets new random numbers, so tests sharing a server never collide."""
+    emitente = pki.identity("emitente")
+    return NFeFactory(seed=None, uf="SP", tpAmb=2, cnpj=emitente.cnpj, razao=emitente.razao)
+
+
+@pytest.fixture
+def emitter(pki, fresh_factory, signer, client):
+    return Emitter(pki, fresh_factory, signer, client)
+
+
+@pytest.fixture
+def emitter12(pki, fresh_factory, signer, soap12):
+    return Emitter(pki, fresh_factory, signer, soap12)
+
+
+def prot(reply):
+    """(cStat, xMotivo) of the single protNFe of a synchronous answer."""
+    inf = reply.result.find("{http://www.portalfiscal.inf.br/nfe}protNFe/{http://www.portalfiscal.inf.br/nfe}infProt")
+    assert inf is not None, reply.body.decode()
+    return inf.findtext("{http://www.portalfiscal.inf.br/nfe}cStat"), inf.findtext("{http://www.portalfiscal.inf.br/nfe}xMotivo")
