@@ -49,7 +49,7 @@ IDENTITY_NAMES = (
     "sem-cnpj", "cn-only", "revogado", "sem-politica",
 )
 
-# Loaded fresh files would be regenerated once the valid leaves get this close to their not_after.
+# An existing directory is regenerated once its valid leaves get this close to their not_after.
 _STALE_MARGIN = timedelta(days=7)
 
 

@@ -178,3 +178,15 @@ def test_foreign_leaf_not_from_our_chain(pki):
 
 def test_oid_constant():
     assert OID_CNPJ.dotted_string == "2.16.76.1.3.3"
+
+
+def test_regenerates_when_incomplete_or_password_differs(tmp_path):
+    first = ensure_test_pki(tmp_path)
+    root_before = first.root.cert
+    (tmp_path / "revogado.pfx").unlink()
+    second = ensure_test_pki(tmp_path)
+    assert (tmp_path / "revogado.pfx").is_file()
+    assert second.root.cert != root_before
+    third = ensure_test_pki(tmp_path, password="outra")
+    assert third.password == "outra"
+    load_pfx(third.identity("emitente").pfx_path, "outra")
