@@ -6,7 +6,6 @@ is by payload, not by URL. Admin API and web portal (later issues) hang off `ext
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Awaitable, Callable
 
 from .authorizer import Answer, Authorizer
@@ -103,7 +102,10 @@ class FakeSefazApp:
 
 
 def build_app(settings: Settings | None = None, clock: Any = None) -> FakeSefazApp:
-    return FakeSefazApp(Authorizer(settings or load_settings(), clock=clock))
+    from .web import build_web_app
+
+    authorizer = Authorizer(settings or load_settings(), clock=clock)
+    return FakeSefazApp(authorizer, fallback=build_web_app(authorizer))
 
 
 def create_app() -> FakeSefazApp:

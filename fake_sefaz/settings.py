@@ -18,33 +18,38 @@ from . import ufs
 ENV_PREFIX = "FAKE_SEFAZ_"
 
 
+def setting(default: Any, doc: str) -> Any:
+    """A settings field with its documentation (the README's settings table is generated from these)."""
+    return field(default=default, metadata={"doc": doc})
+
+
 @dataclass(frozen=True)
 class Settings:
     # --- identity of the authorizer
-    uf: str = "SP"  # the UF this server authorizes for, unless the URL path names another
-    tpAmb: int = 2  # 1 produção, 2 homologação (252 when a message's tpAmb differs)
-    ver_aplic: str = "FAKESEFAZ_PL010F"
-    xmotivo_style: str = "accents"  # "accents" (SP) or "ascii" (SVRS)
+    uf: str = setting("SP", "the UF this server authorizes for, unless the URL path names another")
+    tpAmb: int = setting(2, "1 produção, 2 homologação (252 when a message's tpAmb differs)")
+    ver_aplic: str = setting("FAKESEFAZ_PL010F", "verAplic answered in every ret* (1-20 characters)")
+    xmotivo_style: str = setting("accents", "xMotivo texts: \"accents\" (as SP answers) or \"ascii\" (as SVRS answers)")
     # --- server
-    host: str = "127.0.0.1"
-    port: int = 8080
-    workers: int = 1
-    database_url: str = "sqlite:///.fake-sefaz/fake-sefaz.db"
-    data_dir: str = ".fake-sefaz"
-    sqlite_synchronous: str = "FULL"  # FULL survives power loss; NORMAL survives process crashes only
+    host: str = setting("127.0.0.1", "address `serve` listens on")
+    port: int = setting(8080, "port `serve` listens on")
+    workers: int = setting(1, "worker processes (state lives in the store, so any worker answers any request)")
+    database_url: str = setting("sqlite:///.fake-sefaz/fake-sefaz.db", "sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host/db")
+    data_dir: str = setting(".fake-sefaz", "directory for state: database and test PKI by default")
+    sqlite_synchronous: str = setting("FULL", "FULL survives power loss; NORMAL survives process crashes only")
     # --- certificates
-    certs_dir: str = ""  # where `fake-sefaz certs` writes the test PKI; default <data_dir>/certs
-    trust_test_ca: bool = True  # trust the test CA made by `fake-sefaz certs`
-    trust_anchors: tuple[str, ...] = ()  # PEM files of further CAs (roots and intermediates) to trust
-    crl_files: tuple[str, ...] = ()  # further CRLs (PEM or DER)
+    certs_dir: str = setting("", "where `fake-sefaz certs` writes the test PKI; default <data_dir>/certs")
+    trust_test_ca: bool = setting(True, "trust the test CA made by `fake-sefaz certs`")
+    trust_anchors: tuple[str, ...] = setting((), "PEM files of further CAs (roots and intermediates) to trust")
+    crl_files: tuple[str, ...] = setting((), "further CRLs (PEM or DER)")
     # --- message limits and timing rules
-    max_message_bytes: int = 500 * 1024  # MOC B01: data area over 500 KB -> 214
-    max_http_bytes: int = 8 * 1024 * 1024  # above this the body is not read: SOAP fault
-    emission_future_tolerance_s: int = 300  # 703: dhEmi later than receipt beyond this tolerance
-    emission_max_age_days: int = 30  # 228: dhEmi older than this
-    async_delay_s: float = 0.0  # indSinc=0: the receipt answers 105 until this many seconds have passed
-    sync_enabled: bool = True  # False: indSinc=1 answers 776 (UF without synchronous service)
-    tMed: int = 1  # average response time reported by the status and receipt answers (seconds)
+    max_message_bytes: int = setting(500 * 1024, "MOC B01: data area over 500 KB -> 214")
+    max_http_bytes: int = setting(8 * 1024 * 1024, "above this the body is not read: SOAP fault")
+    emission_future_tolerance_s: int = setting(300, "703: dhEmi later than receipt beyond this tolerance")
+    emission_max_age_days: int = setting(30, "228: dhEmi older than this")
+    async_delay_s: float = setting(0.0, "indSinc=0: the receipt answers 105 until this many seconds have passed")
+    sync_enabled: bool = setting(True, "False: indSinc=1 answers 776 (UF without synchronous service)")
+    tMed: int = setting(1, "average response time reported by the status and receipt answers (seconds)")
 
     @property
     def cUF(self) -> int:

@@ -5,6 +5,8 @@ services/authorization.py's unit of work, where the store's transaction makes th
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,6 +31,7 @@ class NFeContext:
     acting_tpAmb: int
     settings: Settings
     trust: TrustStore
+    auth: object = None  # the Authorizer, for rules that read the registry or the store (read-only)
     sig: signature.SignatureParts | None = None
     signer: SignerInfo | None = None
     notes: dict = field(default_factory=dict)
@@ -37,9 +40,6 @@ class NFeContext:
 # --- Group E: the certificate of the signature ----------------------------------------------------
 
 def _cert_der(ctx: NFeContext) -> bytes:
-    import base64
-    import binascii
-
     b64 = ctx.doc.element.findtext(f"{D}Signature/{D}KeyInfo/{D}X509Data/{D}X509Certificate") or ""
     try:
         return base64.b64decode("".join(b64.split()), validate=True)

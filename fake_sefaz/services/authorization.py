@@ -18,7 +18,8 @@ from .. import protocol
 from ..codes import Rejection
 from ..nfe import NFeView
 from ..rules import first_failure, rule
-from ..rules.nfe import NFE_RULES, NFeContext
+from ..rules.nfe import NFeContext
+from ..rules.pipeline import NFE_PIPELINE
 from ..store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx
 from ..xml import N
 from . import Service
@@ -63,8 +64,8 @@ class Decision:
 def decide(req: Request, nfe: etree._Element) -> Decision:
     """Run the stateless rules of one NF-e on a copy detached from the envelope."""
     doc = NFeView(copy.deepcopy(nfe))
-    ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust)
-    rejection = first_failure(NFE_RULES, ctx)
+    ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust, auth=req.auth)
+    rejection = first_failure(NFE_PIPELINE, ctx)
     if rejection is not None:
         return Decision(doc, rejection.cstat, rejection.suffix)
     return Decision(doc, 100)

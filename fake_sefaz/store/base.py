@@ -41,6 +41,20 @@ SCHEMA_SQL = [
     )""",
 ]
 
+# Tables of later features live beside their functions (store/<feature>.py exposing DDL = [...]); this is the
+# one list of those modules. Their functions take a Tx and use tx.execute with '?' placeholders.
+FEATURE_MODULES: tuple[str, ...] = ()
+
+
+def all_ddl() -> list[str]:
+    import importlib
+
+    ddl = list(SCHEMA_SQL)
+    for name in FEATURE_MODULES:
+        ddl.extend(importlib.import_module(f"{__package__}.{name}").DDL)
+    return ddl
+
+
 _DOC_COLUMNS = [f for f in DocumentRecord.__dataclass_fields__]
 _LOT_COLUMNS = [f for f in LotRecord.__dataclass_fields__ if f != "prot_xml"]
 

@@ -6,7 +6,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from .base import SCHEMA_SQL, Store, Tx
+from .base import Store, Tx, all_ddl
 
 
 class _PgTx(Tx):
@@ -31,7 +31,7 @@ class PostgresStore(Store):
         with self.transaction() as tx:
             # Serialize concurrent first starts of several workers creating the tables.
             tx.execute("SELECT pg_advisory_xact_lock(7340301)")
-            for stmt in SCHEMA_SQL:
+            for stmt in all_ddl():
                 tx.execute(stmt)
 
     def _conn(self) -> Any:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .base import SCHEMA_SQL, Store, Tx
+from .base import Store, Tx, all_ddl
 
 _SYNC_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
@@ -35,7 +35,7 @@ class SqliteStore(Store):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
-        for stmt in SCHEMA_SQL:
+        for stmt in all_ddl():
             conn.execute(stmt)
         conn.execute("COMMIT")
 

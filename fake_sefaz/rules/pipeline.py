@@ -1,0 +1,15 @@
+"""The one place that composes the NF-e pipeline: which rule groups run, in MOC order.
+
+A group is a tuple of rule functions (see rules/__init__.py). Rejections stop at the first failing rule;
+a denial rule (301/302/303) is a "failure" too, but its outcome is stored (services/authorization.py).
+Features add their group here, in the position the MOC gives it.
+"""
+
+from __future__ import annotations
+
+from .nfe import NFE_RULES
+
+# Everything checked on one NF-e before the store is consulted, in order.
+NFE_PIPELINE: tuple = (
+    *NFE_RULES,
+)

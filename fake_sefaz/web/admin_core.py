@@ -1,0 +1,36 @@
+"""GET /admin/health and GET /admin/documents/{chNFe}: what the authorizer holds, as JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import error
+
+if TYPE_CHECKING:
+    from ..authorizer import Authorizer
+
+
+def routes(auth: "Authorizer") -> list[Route]:
+    async def health(request: Request) -> JSONResponse:
+        s = auth.settings
+        return JSONResponse({"status": "ok", "uf": s.uf, "tpAmb": s.tpAmb, "now": auth.clock.now().isoformat()})
+
+    async def document(request: Request) -> JSONResponse:
+        key = request.path_params["chNFe"]
+        doc = auth.store.read(lambda tx: tx.document(key))
+        if doc is None:
+            return error(404, "unknown key")
+        return JSONResponse({
+            "chNFe": doc.chNFe, "state": doc.state, "cStat": doc.cStat, "nProt": doc.nProt,
+            "dhRecbto": doc.dhRecbto, "nRec": doc.nRec, "tpAmb": doc.tpAmb, "mod": doc.mod, "serie": doc.serie,
+            "nNF": doc.nNF, "issuer": doc.issuer, "vNF": doc.vNF, "protNFe": doc.prot_xml,
+        })
+
+    return [
+        Route("/admin/health", health, methods=["GET"]),
+        Route("/admin/documents/{chNFe}", document, methods=["GET"]),
+    ]
