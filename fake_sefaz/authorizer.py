@@ -62,6 +62,11 @@ class Authorizer:
         self.trust = build_trust(settings)
         self.parsers = Parsers()
         self.services: tuple[Service, ...] = all_services()
+        # The NF-e pipeline this backend runs (rules/pipeline.py); an instance attribute so an embedding
+        # program (or a test) can extend it without touching module state.
+        from .rules.pipeline import NFE_PIPELINE
+
+        self.nfe_pipeline: tuple = NFE_PIPELINE
         self._by_root = by_root(self.services)
 
     # --- hooks later services extend

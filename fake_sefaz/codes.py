@@ -142,22 +142,22 @@ CATALOGUE: dict[int, str] = {
     494: 'Rejeição: Chave de Acesso Inexistente',
     501: 'Rejeição: Prazo de cancelamento superior ao previsto na Legislação',
     502: 'Rejeição: Erro na Chave de Acesso - Campo Id não corresponde à concatenação dos campos correspondentes',
-    516: 'Rejeição: Falha no schema XML – inexiste a tag raiz esperada para a mensagem',
-    517: 'Rejeição: Falha no schema XML – inexiste atributo versao na tag raiz da mensagem',
+    516: 'Rejeição: Falha no schema XML - inexiste a tag raiz esperada para a mensagem',
+    517: 'Rejeição: Falha no schema XML - inexiste atributo versao na tag raiz da mensagem',
     528: 'Rejeição: Valor do ICMS difere do produto BC e Alíquota',
     531: 'Rejeição: Total da BC ICMS difere do somatório dos itens',
     532: 'Rejeição: Total do ICMS difere do somatório dos itens',
     537: 'Rejeição: Total do Desconto difere do somatório dos itens',
     539: 'Rejeição: Duplicidade de NF-e, com diferença na Chave de Acesso',
-    546: 'Rejeição: Erro na Chave de Acesso – Campo Id – falta a literal NFe',
+    546: 'Rejeição: Erro na Chave de Acesso - Campo Id - falta a literal NFe',
     554: 'Rejeição: Série difere da faixa 0-899',
     560: 'Rejeição: CNPJ base do emitente difere do CNPJ base da primeira NF-e do lote recebido',
     561: 'Rejeição: Mês de Emissão informado na Chave de Acesso difere do Mês de Emissão da NF-e',
     562: 'Rejeição: Código Numérico informado na Chave de Acesso difere do Código Numérico da NF-e',
     563: 'Rejeição: Já existe pedido de Inutilização com a mesma faixa de inutilização',
     564: 'Rejeição: Total do Produto / Serviço difere do somatório dos itens',
-    565: 'Rejeição: Falha no schema XML – inexiste a tag raiz esperada para o lote de NF-e',
-    568: 'Rejeição: Falha no schema XML – inexiste atributo versao na tag raiz do lote de NF-e',
+    565: 'Rejeição: Falha no schema XML - inexiste a tag raiz esperada para o lote de NF-e',
+    568: 'Rejeição: Falha no schema XML - inexiste atributo versao na tag raiz do lote de NF-e',
     572: 'Rejeição: Erro Atributo ID do evento não corresponde a concatenação dos campos ("ID" + tpEvento + chNFe + nSeqEvento)',
     573: 'Rejeição: Duplicidade de Evento',
     574: 'Rejeição: O autor do evento diverge do emissor da NF-e',
@@ -246,12 +246,26 @@ def ascii_fold(s: str) -> str:
     return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
 
 
+def _latin1(s: str) -> str:
+    # TMotivo's pattern admits only Latin-1 characters from the space up, with no blank at either end:
+    # control characters become spaces and anything beyond Latin-1 is folded to ASCII.
+    out = []
+    for ch in s:
+        if ch < " ":
+            out.append(" ")
+        elif ord(ch) > 0xFF:
+            out.append(ascii_fold(ch) or "?")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())
+
+
 def motivo(cstat: int, suffix: str = "", style: MotivoStyle = "accents") -> str:
     """xMotivo for a code: the catalogue text, an optional context suffix, folded and cut to TMotivo."""
     s = CATALOGUE[cstat] + (" " + suffix if suffix else "")
     if style == "ascii":
         s = ascii_fold(s)
-    return s[:MOTIVO_MAX]
+    return _latin1(s)[:MOTIVO_MAX].rstrip()
 
 
 class Rejection(Exception):

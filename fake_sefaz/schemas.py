@@ -6,6 +6,7 @@ Paths: reference/sefaz-contract.md §4. Compiling costs ~10 ms each, validation 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -75,6 +76,11 @@ class Schemas:
         schema = self.get(name)
         if schema.validate(element):
             return None
+        if element.getparent() is not None:
+            # Inside an envelope libxml2's paths start at the envelope; on this rare path, validate a
+            # detached copy so the reported path starts at the message's own root.
+            element = copy.deepcopy(element)
+            schema.validate(element)
         err = schema.error_log[0] if schema.error_log else None
         if err is None:
             return SchemaError("/", "invalid", 0)

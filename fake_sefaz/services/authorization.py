@@ -19,7 +19,6 @@ from ..codes import Rejection
 from ..nfe import NFeView
 from ..rules import first_failure, rule
 from ..rules.nfe import NFeContext
-from ..rules.pipeline import NFE_PIPELINE
 from ..store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx
 from ..xml import N
 from . import Service
@@ -65,7 +64,7 @@ def decide(req: Request, nfe: etree._Element) -> Decision:
     """Run the stateless rules of one NF-e on a copy detached from the envelope."""
     doc = NFeView(copy.deepcopy(nfe))
     ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust, auth=req.auth)
-    rejection = first_failure(NFE_PIPELINE, ctx)
+    rejection = first_failure(req.auth.nfe_pipeline, ctx)
     if rejection is not None:
         return Decision(doc, rejection.cstat, rejection.suffix)
     return Decision(doc, 100)

@@ -1,0 +1,111 @@
+"""Several worker processes over one database: identical documents sent at the same instant get exactly
+one 100 and one 204, never two protocols; protocol numbers never repeat. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+from lxml import etree
+
+from authz_support import N, key_of, prot_of
+from db_support import fresh_postgres
+from fake_sefaz.client import SoapClient, cons_stat_serv
+from fake_sefaz.factory import wrap_lot
+from fake_sefaz.store import open_store
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServeProcess:
+    """`fake-sefaz serve --workers 2` as a real separate process."""
+
+    def __init__(self, pki, tmp_path, database_url, workers=2):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, FAKE_SEFAZ_SQLITE_SYNCHRONOUS="NORMAL")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "fake_sefaz", "serve", "--port", str(self.port), "--workers", str(workers),
+             "--database-url", database_url, "--certs-dir", str(pki.directory), "--data-dir", str(tmp_path)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+
+    def wait(self):
+        deadline = time.monotonic() + 60
+        c = SoapClient(self.url, timeout=2)
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stdout.read().decode())
+            try:
+                if c.call(cons_stat_serv(2, 35)).cStat == "107":
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("serve did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _race(url, lot_bytes, n=2):
+    """Send the same lot n times at the same instant from n threads; return the protocols' cStats."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def go(i):
+        c = SoapClient(url, timeout=30)
+        barrier.wait()
+        results[i] = c.call(lot_bytes)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _run_races(pki, fresh_factory, signer, tmp_path, database_url, pairs=15):
+    srv = ServeProcess(pki, tmp_path, database_url).wait()
+    try:
+        nprots = []
+        for _ in range(pairs):
+            nfe = signer.sign_nfe(fresh_factory.build())
+            lot = etree.tostring(wrap_lot([nfe], 1, 1))
+            replies = _race(srv.url, lot, n=4)
+            outcomes = sorted(prot_of(r)[0] for r in replies)
+            assert outcomes == ["100", "204", "204", "204"], [r.body for r in replies]
+            winner = next(r for r in replies if prot_of(r)[0] == "100")
+            nprots.append(winner.result.find(N + "protNFe/" + N + "infProt").findtext(N + "nProt"))
+        assert len(set(nprots)) == pairs
+    finally:
+        srv.stop()
+    store = open_store(database_url)
+    try:
+        assert store.read(lambda tx: tx.count("documents")) == pairs
+        assert store.read(lambda tx: tx.count("lots")) == 4 * pairs
+    finally:
+        store.close()
+
+
+def test_concurrent_duplicates_sqlite_two_workers(pki, fresh_factory, signer, tmp_path):
+    _run_races(pki, fresh_factory, signer, tmp_path, f"sqlite:///{tmp_path}/race.db")
+
+
+def test_concurrent_duplicates_postgres_two_workers(pki, fresh_factory, signer, tmp_path):
+    with fresh_postgres() as url:
+        _run_races(pki, fresh_factory, signer, tmp_path, url)
