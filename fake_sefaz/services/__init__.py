@@ -29,6 +29,8 @@ class Service:
     reject: Callable[["Request", "Rejection"], etree._Element]
     is_lot: bool = False
     wrappers: tuple[str, ...] = ("nfeResultMsg",)
+    # Codes the service answers itself, outside tagged rules (success codes, state answers, lookups).
+    codes: tuple[int, ...] = ()
 
     @property
     def wsdl_ns(self) -> str:

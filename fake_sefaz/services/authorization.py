@@ -183,5 +183,5 @@ def reject(req: Request, rejection: Rejection) -> etree._Element:
 SERVICE = Service(
     name="NFeAutorizacao4", operation="nfeAutorizacaoLote", root="enviNFe", schema="enviNFe", version="4.00",
     wsdl_file="nfeautorizacao4.wsdl", aliases=("nfeautorizacao4", "nfeautorizacao", "autorizacao"),
-    handle=handle, reject=reject, is_lot=True,
+    handle=handle, reject=reject, codes=(103, 104, 100), is_lot=True,
 )

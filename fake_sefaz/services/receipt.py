@@ -53,5 +53,5 @@ SERVICE = Service(
     name="NFeRetAutorizacao4", operation="nfeRetAutorizacaoLote", root="consReciNFe", schema="consReciNFe",
     version="4.00", wsdl_file="nferetautorizacao4.wsdl",
     aliases=("nferetautorizacao4", "nferetautorizacao", "retautorizacao"),
-    handle=handle, reject=reject,
+    handle=handle, reject=reject, codes=(104, 105, 106, 248, 252),
 )

@@ -33,5 +33,5 @@ def reject(req: Request, rejection: Rejection) -> etree._Element:
 SERVICE = Service(
     name="NFeStatusServico4", operation="nfeStatusServicoNF", root="consStatServ", schema="consStatServ",
     version="4.00", wsdl_file="nfestatusservico4.wsdl", aliases=("nfestatusservico4", "statusservico"),
-    handle=handle, reject=reject,
+    handle=handle, reject=reject, codes=(107, 252),
 )
