@@ -90,7 +90,7 @@ def find_whitespace():
 
 # --- The server over real HTTP ---------------------------------------------------------------------------
 
-from fake_sefaz.client import SoapClient, cons_reci_nfe, cons_sit_nfe, cons_stat_serv  # noqa: E402
+from fake_sefaz.client import SoapClient  # noqa: E402
 from fake_sefaz.clock import ControlledClock  # noqa: E402
 from fake_sefaz.factory import wrap_lot  # noqa: E402
 from fake_sefaz.server import ThreadedServer  # noqa: E402

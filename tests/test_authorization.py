@@ -276,7 +276,6 @@ def test_204_same_key_again_names_the_receipt(emitter12, soap12):
     expect(first, 100)
     again = emitter12.authorize(copy.deepcopy(nfe))
     motivo = expect(again, 204)
-    from fake_sefaz.client import cons_sit_nfe
     # the receipt number named is the first lot's
     assert motivo.endswith("]") and "[nRec:35" in motivo
 
@@ -294,3 +293,19 @@ def test_rejected_number_stays_free(emitter12):
     bad = emitter12.nfe(nNF=555, serie=9, dest_name="NOME ERRADO")
     expect(emitter12.authorize(bad), 598)
     expect(emitter12.authorize(emitter12.nfe(nNF=555, serie=9)), 100)
+
+
+def test_227_cpf_issuer_signs_with_another_certificate(emitter12):
+    """An issuer identified by CPF must sign with its own e-CPF (NT 2018.001); an e-CNPJ answers 227."""
+    from fake_sefaz.keys import cpf_dvs
+
+    def to_cpf_issuer(nfe):
+        emit = field(nfe, "emit")
+        cnpj = emit.find(N + "CNPJ")
+        cpf = "123456789" + cpf_dvs("123456789")
+        cnpj.tag = N + "CPF"
+        cnpj.text = cpf
+        k = key_of(nfe)
+        rekey(nfe, k[:6] + "000" + cpf + k[20:43])
+
+    expect(emitter12.authorize(_signed_after(emitter12, to_cpf_issuer)), 227)

@@ -11,10 +11,9 @@ import threading
 import time
 
 import httpx
-import pytest
 from lxml import etree
 
-from authz_support import N, key_of, prot_of
+from authz_support import N, prot_of
 from db_support import fresh_postgres
 from fake_sefaz.client import SoapClient, cons_stat_serv
 from fake_sefaz.factory import wrap_lot

@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..codes import Rejection
 from ..schemas import Schemas
-from ..xml import DS, NFE, N, local, ns_of
+from ..xml import DS, NFE, N, ns_of
 from . import rule
 
 

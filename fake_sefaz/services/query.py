@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .. import keys, ufs
+from .. import keys
 from ..codes import Rejection
 from ..rules import first_failure, rule
 from ..store import AUTHORIZED, CANCELLED, DENIED

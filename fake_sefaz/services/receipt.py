@@ -7,7 +7,7 @@ from lxml import etree
 from ..codes import Rejection
 from ..xml import N
 from . import Service
-from .context import Request, add, head, ret
+from .context import Request, add, ret
 
 
 def _answer(req: Request, nRec: str, cstat: int, suffix: str = "") -> etree._Element:
