@@ -59,7 +59,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
             return ret_inut(req, rej.cstat, rej.suffix, ctx.inf)
         nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
         answer = ret_inut(req, 102, "", ctx.inf, nProt)
-        proc = ret("procInutNFe", VERSION)
+        proc = ret("ProcInutNFe", VERSION)  # the official root name (procInutNFe_v4.00.xsd) is capitalised
         proc.append(copy.deepcopy(ctx.inut))
         proc.append(copy.deepcopy(answer))
         evstore.insert_voiding(tx, evstore.VoidingRecord(

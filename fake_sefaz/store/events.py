@@ -93,7 +93,7 @@ class VoidingRecord:
     nProt: str
     dhRecbto: str
     received_ts: float
-    proc_xml: str  # procInutNFe: the signed inutNFe + the retInutNFe as answered
+    proc_xml: str  # ProcInutNFe: the signed inutNFe + the retInutNFe as answered
 
 
 _IN_COLUMNS = list(VoidingRecord.__dataclass_fields__)
