@@ -519,6 +519,6 @@ STATE_RULES = (
     s_after_authorization, s_not_duplicate, s_sequence_max,
     s_protocol_matches, s_subst_original_normal, s_cancel_window, s_issuer_regular, s_not_confirmed,
     s_no_circulation,
-    s_subst_key_valid, s_subst_key_consistent, s_subst_exists, s_subst_authorized, s_subst_contingency,
-    s_subst_within_2h, s_subst_same_content, s_subst_not_reused,
+    s_subst_key_valid, s_subst_key_consistent, s_subst_exists, s_subst_authorized, s_subst_not_reused,
+    s_subst_contingency, s_subst_within_2h, s_subst_same_content,
 )
