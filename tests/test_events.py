@@ -351,6 +351,8 @@ def test_lot_of_20_mixed_events_answers_20_in_order(issuer, server):
     events.append(issuer.event(notes[0].key, "110110", cce_det("Vigesima primeira do lote"), nSeq=9))
     over = issuer.send(*events)
     assert over.cStat == "215", over.body  # 21 events: the envelope's schema (evento maxOccurs 20)
+    valid("retEnvEvento", over.result)
+    assert ret_eventos(over) == []
 
 
 def test_admin_lists_events(issuer, server):

@@ -124,3 +124,11 @@ def test_gap_report(issuer, server, clock):
     data = httpx.get(url, params={"cnpj": issuer.cnpj, "mod": 55, "serie": serie}).json()
     assert all(g["overdue"] for g in data["series"][0]["gaps"])
     assert httpx.get(url).status_code == 400
+
+
+def test_215_envelope_schema_answer_is_schema_valid(issuer):
+    el = inut_nfe(issuer.cnpj, 1, 2, ano=issuer.now().year % 100, xJust="curta")  # xJust under 15 characters
+    issuer.signer.sign(el)
+    r = issuer.client.call(el)
+    assert inut_stat(r) == "215", r.body
+    assert SCHEMAS.validate("retInutNFe", r.result) is None
