@@ -74,7 +74,11 @@ class Authorizer:
         return self.settings.async_delay_s
 
     def query_extras(self, doc: DocumentRecord) -> Iterable[etree._Element]:
-        return ()
+        """The procEventoNFe of every event registered for the key, in registration order."""
+        from .store import events
+
+        procs = self.store.read(lambda tx: [e.proc_xml for e in events.events_of(tx, doc.chNFe)])
+        return [etree.fromstring(p) for p in procs]
 
     # --- routing helpers
     def acting(self, path: str) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from lxml import etree
 
 _NFE = "nfe/schemas/v4_0/"
 _EVT = "nfe_evento_generico/schemas/v1_0/"
+DATA = "@data/"  # prefix of schemas shipped in fake_sefaz/data/schemas (those nfelib lacks)
 
 # name -> path inside the nfelib package (or inside fake_sefaz/data for schemas nfelib lacks)
 SCHEMA_FILES: dict[str, str] = {
@@ -35,10 +36,20 @@ SCHEMA_FILES: dict[str, str] = {
     "envEvento": _EVT + "envEvento_v1.00.xsd",
     "retEnvEvento": _EVT + "retEnvEvento_v1.00.xsd",
     "procEventoNFe": _EVT + "procEventoNFe_v1.00.xsd",
+    # specific parts (detEvento) of each event this server registers (MOC D06, cStat 493)
+    "e110110": "nfe_evento_cce/schemas/v1_0/e110110_v1.00.xsd",
+    "e110111": "nfe_evento_cancel/schemas/v1_0/e110111_v1.00.xsd",
+    "e110112": DATA + "e110112_v1.00.xsd",  # not in nfelib: written from the published layout
+    "e210200": "nfe_evento_mde/schemas/v1_0/e210200_v1.00.xsd",
+    "e210210": "nfe_evento_mde/schemas/v1_0/e210210_v1.00.xsd",
+    "e210220": "nfe_evento_mde/schemas/v1_0/e210220_v1.00.xsd",
+    "e210240": "nfe_evento_mde/schemas/v1_0/e210240_v1.00.xsd",
 }
 
 
 def nfelib_path(relative: str) -> Path:
+    if relative.startswith(DATA):
+        return Path(str(resources.files("fake_sefaz").joinpath("data/schemas", relative[len(DATA):])))
     return Path(str(resources.files("nfelib").joinpath(relative)))
 
 

@@ -50,6 +50,14 @@ class Settings:
     async_delay_s: float = setting(0.0, "indSinc=0: the receipt answers 105 until this many seconds have passed")
     sync_enabled: bool = setting(True, "False: indSinc=1 answers 776 (UF without synchronous service)")
     tMed: int = setting(1, "average response time reported by the status and receipt answers (seconds)")
+    # --- events and inutilização (issue 3: NFeRecepcaoEvento4, NFeInutilizacao4)
+    event_future_tolerance_s: int = setting(300, "578: dhEvento later than the receipt beyond this tolerance (MOC: 5 minutes)")
+    cancel_window_nfe_h: float = setting(24.0, "110111 on model 55: hours after the authorization's dhRecbto (501 past it; DF art. 15)")
+    cancel_window_nfce_min: float = setting(30.0, "110111 on model 65: minutes after the authorization's dhRecbto (501 past it)")
+    cancel_late_accept: bool = setting(False, "True: a late NF-e (55) cancellation is accepted with 155; never for NFC-e (MOC 5.9.4)")
+    cancel_subst_window_h: float = setting(168.0, "110112 (NFC-e cancellation by substitution): hours after the authorization (501 past it)")
+    cce_max_seq: int = setting(20, "110110 Carta de Correção: highest nSeqEvento (594 above it)")
+    inut_max_range: int = setting(10000, "201: most numbers one inutNFe may void (nNFFin - nNFIni + 1)")
 
     @property
     def cUF(self) -> int:

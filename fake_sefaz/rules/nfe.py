@@ -5,13 +5,12 @@ services/authorization.py's unit of work, where the store's transaction makes th
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
-from .. import certificates, keys, signature, ufs
+from .. import keys, signature, ufs
 from ..certificates import SignerInfo, TrustStore
 from ..codes import Rejection
 from ..nfe import NFeView
@@ -19,6 +18,7 @@ from ..protocol import parse_dh
 from ..settings import Settings
 from ..xml import D, N
 from . import rule
+from . import signature as sigrules
 
 HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 
@@ -36,56 +36,19 @@ class NFeContext:
     signer: SignerInfo | None = None
     notes: dict = field(default_factory=dict)
 
-
-# --- Group E: the certificate of the signature ----------------------------------------------------
-
-def _cert_der(ctx: NFeContext) -> bytes:
-    b64 = ctx.doc.element.findtext(f"{D}Signature/{D}KeyInfo/{D}X509Data/{D}X509Certificate") or ""
-    try:
-        return base64.b64decode("".join(b64.split()), validate=True)
-    except (binascii.Error, ValueError):
-        return b""
+    @cached_property
+    def signed(self) -> sigrules.Signed:
+        return sigrules.Signed(self.doc.element, self.doc.inf, self.doc.issuer_cnpj, self.doc.issuer_cpf)
 
 
-@rule("E01-E07", 290, 291, 292, 293, 294, 295, 296)
-def e_certificate(ctx: NFeContext) -> None:
-    """E01-E07 (290-296): certificate parseable, valid at dhRecbto, with CNPJ/CPF, chained to a trusted
-    ICP-Brasil anchor, CRL usable, not revoked, ICP-Brasil policy. One function per rule in certificates.py."""
-    ctx.signer = certificates.check_signer(ctx.trust, _cert_der(ctx), ctx.now)
+# --- Groups E and F: certificate and signature, the generic rules of rules/signature.py ----------------
+# (the same functions check events and inutilização; NFeContext.signed tells them what to read)
 
-
-# --- Group F: the signature -------------------------------------------------------------------------
-
-@rule("F01", 298)
-def f01_signature_profile(ctx: NFeContext) -> None:
-    """F01 (298): the signature follows the SEFAZ profile and references the infNFe the rules read."""
-    ctx.sig = signature.profile_parts(ctx.doc.element, ctx.doc.inf)
-    if ctx.sig is None:
-        raise Rejection(298)
-
-
-@rule("F02", 297)
-def f02_signature_value(ctx: NFeContext) -> None:
-    """F02 (297): digest and signature value verify."""
-    if not signature.verify(ctx.sig, ctx.doc.inf):
-        raise Rejection(297)
-
-
-@rule("F03", 213)
-def f03_cnpj_base(ctx: NFeContext) -> None:
-    """F03 (213): the certificate's CNPJ base (8 first characters) is the issuer's: any establishment of
-    the same company may sign."""
-    cnpj = ctx.doc.issuer_cnpj
-    if cnpj and (ctx.signer.cnpj or "")[:8] != cnpj[:8]:
-        raise Rejection(213)
-
-
-@rule("F03A", 227)
-def f03a_cpf(ctx: NFeContext) -> None:
-    """F03A (227, NT 2018.001): an issuer identified by CPF signs with its own e-CPF."""
-    cpf = ctx.doc.issuer_cpf
-    if cpf and ctx.signer.cpf != cpf:
-        raise Rejection(227)
+e_certificate = sigrules.e_certificate
+f01_signature_profile = sigrules.f01_signature_profile
+f02_signature_value = sigrules.f02_signature_value
+f03_cnpj_base = sigrules.f03_cnpj_base
+f03a_cpf = sigrules.f03a_cpf
 
 
 # --- Environment and UF -------------------------------------------------------------------------------

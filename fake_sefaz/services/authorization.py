@@ -20,6 +20,7 @@ from ..nfe import NFeView
 from ..rules import first_failure, rule
 from ..rules.nfe import NFeContext
 from ..store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx
+from ..store import events as events_store
 from ..xml import N
 from . import Service
 from .context import Request, add, head, ret
@@ -90,6 +91,15 @@ def gh02_same_number(tx: Tx, doc: NFeView, tpAmb: int) -> None:
         raise Rejection(539, f"[chNFe:{found.chNFe}][nRec:{found.nRec}]")
 
 
+@rule("GH03", 206)
+def gh03_number_voided(tx: Tx, doc: NFeView, tpAmb: int) -> None:
+    """206: the number was voided (inutilização granted for the issuer's model and series). A contingency
+    NF-e with a voided number cancels the voiding instead (DF Portaria 403 art. 17 §5): hook
+    store.events.cancel_voiding, for the contingency feature to call."""
+    if events_store.voidings_overlapping(tx, tpAmb, doc.issuer, int(doc.mod), int(doc.serie), int(doc.nNF), int(doc.nNF)):
+        raise Rejection(206)
+
+
 def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None) -> etree._Element:
     prot = ret("protNFe")
     inf = etree.SubElement(prot, N + "infProt")
@@ -121,6 +131,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
                 try:
                     gh01_same_key(tx, d.doc)
                     gh02_same_number(tx, d.doc, req.tpAmb)
+                    gh03_number_voided(tx, d.doc, req.tpAmb)
                 except Rejection as rej:
                     cstat, suffix = rej.cstat, rej.suffix
             if cstat in STORED_OUTCOMES:

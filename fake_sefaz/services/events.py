@@ -1,0 +1,143 @@
+"""NFeRecepcaoEvento4: envEvento (1 to 20 events) -> retEnvEvento 128 with one retEvento per event, in order.
+
+Each event is checked on a copy detached from the envelope (EVENT_RULES: schema of the specific event,
+Id, signature and certificate exactly as for the NF-e, author, organ, dates), then the whole lot is
+registered in one unit of work (STATE_RULES read the store; events of one lot see the earlier ones). An
+accepted event gets a protocol (nProt, the authorizer's sequence) and is stored as procEventoNFe: the signed
+evento as received plus the signature-free retEvento exactly as answered. A cancellation (110111/110112)
+moves the NF-e to the cancelled state (consSitNFe answers 101 with every procEventoNFe of the key).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .. import protocol
+from ..codes import Rejection
+from ..rules import first_failure
+from ..rules import events as R
+from ..store import CANCELLED, Tx
+from ..store import events as evstore
+from ..xml import N
+from . import Service
+from .context import Request, add, ret
+
+VERSION = "1.00"
+
+
+@dataclass
+class Decision:
+    ctx: R.EventContext
+    cstat: int = 0  # 0: passed the stateless rules
+    suffix: str = ""
+
+
+def decide(req: Request, evento: etree._Element) -> Decision:
+    ctx = R.EventContext(copy.deepcopy(evento), req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust,
+                         req.auth.schemas)
+    rejection = first_failure(R.EVENT_RULES, ctx)
+    return Decision(ctx) if rejection is None else Decision(ctx, rejection.cstat, rejection.suffix)
+
+
+def ret_evento(req: Request, ctx: R.EventContext, cstat: int, suffix: str = "", nProt: str | None = None,
+               dest: tuple[str, str] | None = None) -> etree._Element:
+    el = ret("retEvento", VERSION)
+    inf = etree.SubElement(el, N + "infEvento")
+    if nProt:
+        inf.set("Id", "ID" + nProt)
+    add(inf, "tpAmb", req.tpAmb)
+    add(inf, "verAplic", req.auth.settings.ver_aplic)
+    add(inf, "cOrgao", ctx.f("cOrgao") or req.cUF)
+    add(inf, "cStat", cstat)
+    add(inf, "xMotivo", req.motivo(cstat, suffix))
+    add(inf, "chNFe", ctx.chNFe)
+    add(inf, "tpEvento", ctx.tpEvento)
+    if nProt:
+        add(inf, "xEvento", R.X_EVENTO[ctx.tpEvento])
+    add(inf, "nSeqEvento", ctx.nSeqEvento)
+    if nProt and dest is not None and dest[0] in ("CNPJ", "CPF"):
+        add(inf, dest[0] + "Dest", dest[1])
+    add(inf, "dhRegEvento", req.dhRecbto)
+    if nProt:
+        add(inf, "nProt", nProt)
+    return el
+
+
+def proc_evento(evento: etree._Element, ret_ev: etree._Element) -> etree._Element:
+    proc = ret("procEventoNFe", VERSION)
+    proc.append(copy.deepcopy(evento))
+    proc.append(copy.deepcopy(ret_ev))
+    return proc
+
+
+def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
+    """The unit of work of one lot: store-reading rules, protocols, events and state changes, one commit."""
+    year = req.now.astimezone(protocol.ufs.tz_of(req.cUF)).year
+
+    def unit(tx: Tx) -> list[etree._Element]:
+        answers = []
+        for d in decisions:
+            ctx = d.ctx
+            if d.cstat:
+                answers.append(ret_evento(req, ctx, d.cstat, d.suffix))
+                continue
+            doc = tx.document(ctx.chNFe)
+            st = R.EventState(ctx, tx, doc, evstore.events_of(tx, ctx.chNFe), evstore.evidence_of(tx, ctx.chNFe))
+            rejection = first_failure(R.STATE_RULES, st)
+            if rejection is not None:
+                answers.append(ret_evento(req, ctx, rejection.cstat, rejection.suffix))
+                continue
+            cstat = 155 if st.late else (135 if st.linked else 136)
+            nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
+            answer = ret_evento(req, ctx, cstat, "", nProt, R.dest_id(st.nfe) if st.linked else None)
+            evstore.insert_event(tx, evstore.EventRecord(
+                chNFe=ctx.chNFe, tpEvento=ctx.tpEvento, nSeqEvento=ctx.nSeqEvento, tpAmb=req.tpAmb,
+                cOrgao=ctx.cOrgao, author=ctx.author, dhEvento=ctx.f("dhEvento"), cStat=cstat, nProt=nProt,
+                dhRegEvento=req.dhRecbto, received_ts=req.now.timestamp(),
+                detail=ctx.det_f("chNFeRef") if ctx.tpEvento == R.CANCEL_SUBST else "",
+                proc_xml=etree.tostring(proc_evento(ctx.evento, answer), encoding="unicode"),
+            ))
+            if ctx.tpEvento in (R.CANCEL, R.CANCEL_SUBST):
+                tx.set_document_state(ctx.chNFe, CANCELLED)
+            answers.append(answer)
+        return answers
+
+    return req.auth.store.run(unit)
+
+
+def _opening(req: Request, idLote: str, cstat: int, suffix: str = "") -> etree._Element:
+    el = ret("retEnvEvento", VERSION)
+    add(el, "idLote", idLote if idLote.isdigit() and len(idLote) <= 15 else "0")
+    add(el, "tpAmb", req.tpAmb)
+    add(el, "verAplic", req.auth.settings.ver_aplic)
+    add(el, "cOrgao", req.cUF)
+    add(el, "cStat", cstat)
+    add(el, "xMotivo", req.motivo(cstat, suffix))
+    return el
+
+
+def handle(req: Request, payload: etree._Element) -> etree._Element:
+    decisions = [decide(req, ev) for ev in payload.findall(N + "evento")]
+    answers = register(req, decisions)
+    el = _opening(req, payload.findtext(N + "idLote") or "", 128)
+    for a in answers:
+        el.append(a)
+    return el
+
+
+def reject(req: Request, rejection: Rejection) -> etree._Element:
+    idLote = ""
+    if req.soap.payload is not None:
+        idLote = req.soap.payload.findtext(N + "idLote") or ""
+    return _opening(req, idLote, rejection.cstat, rejection.suffix)
+
+
+SERVICE = Service(
+    name="NFeRecepcaoEvento4", operation="nfeRecepcaoEvento", root="envEvento", schema="envEvento",
+    version=VERSION, wsdl_file="recepcaoevento4.wsdl",
+    aliases=("nferecepcaoevento4", "recepcaoevento4", "nferecepcaoevento", "recepcaoevento"),
+    handle=handle, reject=reject,
+)

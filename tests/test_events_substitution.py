@@ -1,0 +1,143 @@
+"""110112 Cancelamento por substituição (NFC-e) over real HTTP: window (168 h) and substitute rules 910-921."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from lxml import etree
+
+from events_support import Issuer, Note, ev_stat, subst_det
+from fake_sefaz.client import cons_sit_nfe
+from fake_sefaz.factory import NFeFactory, access_key, wrap_lot
+from fake_sefaz.keys import build_key
+from fake_sefaz.xml import N
+
+BRT = timezone(timedelta(hours=-3))
+
+
+@pytest.fixture
+def issuer(pki, signer, soap12, clock):
+    return Issuer(pki, signer, soap12, clock)
+
+
+def twin_factories(issuer):
+    """Two factories with one seed: the same emitter, items and values, document after document."""
+    seed = random.randrange(2**31)
+    ident = issuer.pki.identity("emitente")
+    return [NFeFactory(seed=seed, uf="SP", tpAmb=2, cnpj=ident.cnpj, razao=ident.razao) for _ in range(2)]
+
+
+def send(issuer, nfe, expect="100") -> Note:
+    nfe = issuer.signer.sign_nfe(nfe)
+    r = issuer.client.call(wrap_lot([nfe], idLote=1, indSinc=1))
+    inf = r.result.find(f"{N}protNFe/{N}infProt")
+    assert inf is not None and inf.findtext(N + "cStat") == expect, r.body
+    return Note(access_key(nfe), inf.findtext(N + "nProt"), nfe)
+
+
+def pair(issuer, orig_kw=None, sub_kw=None, edit=None):
+    fa, fb = twin_factories(issuer)
+    now = issuer.now()
+    base = random.randint(1, 900_000_000)
+    kw = dict(dhEmi=(now - timedelta(minutes=10)).astimezone(BRT))
+    orig = send(issuer, fa.build_nfce(**{"nNF": base, "tpEmis": 1, **kw, **(orig_kw or {})}))
+    sub_doc = fb.build_nfce(**{"nNF": base + 1, "tpEmis": 9, **kw, **(sub_kw or {})})
+    if edit:
+        edit(sub_doc)
+    sub = send(issuer, sub_doc)
+    return orig, sub
+
+
+def subst(issuer, orig: Note, ref: str, **kw):
+    return issuer.send(issuer.event(orig.key, "110112", subst_det(orig.nProt, ref), **kw))
+
+
+def test_135_cancelled_by_substitution_then_101(issuer):
+    orig, sub = pair(issuer)
+    r = subst(issuer, orig, sub.key)
+    assert ev_stat(r)[0] == "135", r.body
+    q = issuer.client.call(cons_sit_nfe(2, orig.key))
+    assert q.cStat == "101" and q.result.find(N + "procEventoNFe") is not None
+    other, sub2 = pair(issuer)
+    assert ev_stat(subst(issuer, other, sub.key))[0] == "573"  # a substitute replaces one NFC-e only
+
+
+def test_window_168h_edges(issuer, clock):
+    t = datetime.now(timezone.utc).replace(microsecond=0)
+    clock.set(t, frozen=True)
+    a, sa = pair(issuer)
+    b, sb = pair(issuer)
+    clock.set(t + timedelta(hours=167, minutes=59, seconds=59), frozen=True)
+    assert ev_stat(subst(issuer, a, sa.key))[0] == "135"
+    clock.set(t + timedelta(hours=168, seconds=1), frozen=True)
+    assert ev_stat(subst(issuer, b, sb.key))[0] == "501"
+
+
+def test_910_911_912_substitute_key(issuer):
+    orig, sub = pair(issuer)
+    bad_dv = sub.key[:43] + str((int(sub.key[43]) + 1) % 10)
+    assert ev_stat(subst(issuer, orig, bad_dv))[0] == "910"
+    assert ev_stat(subst(issuer, orig, orig.key))[0] == "911"
+    ym = datetime.now().strftime("%y%m")
+    other_model = build_key(35, ym, issuer.cnpj, 55, 1, 123, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, other_model))[0] == "911"
+    missing = build_key(35, ym, issuer.cnpj, 65, 1, 999_999_998, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, missing))[0] == "912"
+
+
+def test_913_cancelled_substitute_and_920_original_in_contingency(issuer):
+    orig, sub = pair(issuer)
+    r = issuer.send(issuer.event(sub.key, "110111", [("descEvento", "Cancelamento"), ("nProt", sub.nProt),
+                                                    ("xJust", "Cancelamento da substituta para teste")]))
+    assert ev_stat(r)[0] == "135", r.body
+    assert ev_stat(subst(issuer, orig, sub.key))[0] == "913"
+    cont, sub2 = pair(issuer, orig_kw={"tpEmis": 9})
+    assert ev_stat(subst(issuer, cont, sub2.key))[0] == "920"
+
+
+def test_921_substitute_not_in_contingency_and_914_two_hours(issuer):
+    orig, normal = pair(issuer, sub_kw={"tpEmis": 1})
+    assert ev_stat(subst(issuer, orig, normal.key))[0] == "921"
+    late_dh = (issuer.now() + timedelta(minutes=2)).astimezone(BRT)
+    orig2, sub2 = pair(issuer, orig_kw={"dhEmi": (issuer.now() - timedelta(hours=2, minutes=1)).astimezone(BRT)},
+                       sub_kw={"dhEmi": late_dh})
+    assert ev_stat(subst(issuer, orig2, sub2.key))[0] == "914"
+
+
+def _set(path, value):
+    def edit(nfe):
+        nfe.find(path).text = value
+    return edit
+
+
+def test_915_to_919_substitute_content(issuer):
+    tot = f"{N}infNFe/{N}total/{N}ICMSTot/"
+    # 915: another total (the substitute from another seed has other items)
+    orig, _ = pair(issuer)
+    fb = twin_factories(issuer)[0]
+    other = send(issuer, fb.build_nfce(nNF=random.randint(1, 900_000_000), tpEmis=9,
+                                        dhEmi=(issuer.now() - timedelta(minutes=5)).astimezone(BRT)))
+    assert ev_stat(subst(issuer, orig, other.key))[0] == "915"
+    # 916: same vNF, other vICMS
+    orig, sub = pair(issuer, edit=_set(tot + N + "vICMS", "0.01"))
+    assert ev_stat(subst(issuer, orig, sub.key))[0] == "916"
+    # 917: another recipient
+    orig, sub = pair(issuer, orig_kw={"dest_doc": "52998224725"}, sub_kw={"dest_doc": "11144477735"})
+    assert ev_stat(subst(issuer, orig, sub.key))[0] == "917"
+
+    # 918: one item fewer, same total (the last item's value moved to the first)
+    def merge(nfe):
+        inf = nfe.find(N + "infNFe")
+        dets = inf.findall(N + "det")
+        first, last = dets[0].find(N + "prod"), dets[-1].find(N + "prod")
+        total = float(first.findtext(N + "vProd")) + float(last.findtext(N + "vProd"))
+        first.find(N + "vProd").text = f"{total:.2f}"
+        inf.remove(dets[-1])
+    orig, sub = pair(issuer, edit=merge)
+    assert ev_stat(subst(issuer, orig, sub.key))[0] == "918"
+    # 919: an item with another product code
+    orig, sub = pair(issuer, edit=_set(f"{N}infNFe/{N}det/{N}prod/{N}cProd", "999999"))
+    r = subst(issuer, orig, sub.key)
+    assert ev_stat(r) == ("919", "Rejeição: Item da NF-e Substituta difere do mesmo item da NF-e a ser cancelada. [nItem:1]")
