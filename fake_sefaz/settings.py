@@ -50,6 +50,20 @@ class Settings:
     async_delay_s: float = setting(0.0, "indSinc=0: the receipt answers 105 until this many seconds have passed")
     sync_enabled: bool = setting(True, "False: indSinc=1 answers 776 (UF without synchronous service)")
     tMed: int = setting(1, "average response time reported by the status and receipt answers (seconds)")
+    # --- NFC-e (model 65): QR code, CSC tokens, offline contingency, consumer page (issue 5)
+    nfce_qr_check: str = setting("warn", "QR code / CSC checks of NFC-e: off, warn (authorize, the would-be code in "
+                                 "infProt cMsg/xMsg) or enforce (394-398, 462-464, 583, 796, 878, 903)")
+    nfce_qr_versions: tuple[str, ...] = setting(("2", "3"), "QR code versions this UF accepts (398 for another)")
+    nfce_local_urls: bool = setting(False, "also accept this server's own consumer pages as qrCode URL "
+                                    "(/portal/nfce/qrcode) and urlChave (/portal/nfce/consulta), on any host (395/878)")
+    nfce_refused_ufs: tuple[str, ...] = setting((), "UFs (siglas) that do not accept NFC-e: 702 (MOC B06-10)")
+    nfce_emission_delay_s: int = setting(300, "704: dhEmi of an online NFC-e older than this (MOC B09-40: 5 minutes)")
+    nfce_max_vnf: str = setting("200000.00", "780: NFC-e total above this UF limit (MOC W16-30)")
+    nfce_offline_deadline_h: int = setting(24, "offline NFC-e (tpEmis 9) sent within this many hours of dhEmi: 100")
+    nfce_offline_late: bool = setting(True, "past the offline deadline: True authorizes with 150, False rejects 704")
+    csc_length: int = setting(36, "length of generated CSC tokens (national CSCs: up to 36 upper-case "
+                              "alphanumerics; the 2013 SEFAZ-AM guide shows 8 digits)")
+    csc_alphabet: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "characters of generated CSC tokens")
 
     @property
     def cUF(self) -> int:
@@ -100,6 +114,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     ufs.code_of(settings.uf)  # fail fast on a bad UF
     if settings.tpAmb not in (1, 2):
         raise ValueError("tpAmb must be 1 or 2")
+    if settings.nfce_qr_check not in ("off", "warn", "enforce"):
+        raise ValueError("nfce_qr_check must be off, warn or enforce")
     return settings
 
 
