@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from lxml import etree
 from starlette.requests import Request
@@ -121,6 +122,15 @@ Situação: <b id="situacao">{e(state)}</b></p>""")
     return _page(f"NFC-e {doc.chNFe}", "".join(parts))
 
 
+def raw_p(query: str) -> str:
+    """The p parameter percent-decoded but with '+' kept: a v3 offline signature is base64, and QR readers put it
+    in the URL as it is, so form decoding ('+' as space) would break it."""
+    for part in query.split("&"):
+        if part.startswith("p="):
+            return unquote(part[2:])
+    return ""
+
+
 def routes(auth: "Authorizer") -> list[Route]:
     def lookup(key: str) -> DocumentRecord | None:
         if not (len(key) == 44 and key.isalnum()):
@@ -129,7 +139,7 @@ def routes(auth: "Authorizer") -> list[Route]:
         return found if found is not None and found.mod == 65 else None
 
     async def by_qrcode(request: Request) -> HTMLResponse:
-        p = request.query_params.get("p", "")
+        p = raw_p(request.url.query)
         key = p.split("|")[0]
         doc = lookup(key)
         if doc is None:
