@@ -16,6 +16,7 @@ serve: $(STAMP)
 	$(BIN)/fake-sefaz serve
 
 test: $(STAMP)
+	-sh scripts/install-browser.sh
 	$(BIN)/python -m pytest -q
 
 docs: $(STAMP)

@@ -116,7 +116,7 @@ class Authorizer:
                 reason = str(soap.payload_error)
             fault = codec.SoapFault(reason, soap.version)
             return Answer(400, codec.CONTENT_TYPES[soap.version], codec.fault(fault))
-        req = Request(self, self.clock.now(), cUF, tpAmb, soap, request_id)
+        req = Request(self, self.clock.now(), cUF, tpAmb, soap, request_id, path)
         try:
             result = self._serve(req, service)
         except Exception:  # noqa: BLE001 - a bug in a rule answers 999 and the worker keeps serving

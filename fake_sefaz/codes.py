@@ -167,6 +167,7 @@ CATALOGUE: dict[int, str] = {
     578: 'Rejeição: A data do evento não pode ser maior que a data do processamento',
     579: 'Rejeição: A data do evento não pode ser menor que a data de autorização da NF-e',
     580: 'Rejeição: Evento exige uma NF-e autorizada',
+    583: 'Rejeição: Valor da assinatura do qrCode difere do valor calculado',
     587: 'Rejeição: Usar somente o namespace padrão da NF-e',
     588: 'Rejeição: Não é permitida a presença de caracteres de edição no início/fim da mensagem ou entre as tags da mensagem',
     589: 'Rejeição: Número do NSU informado superior ao maior NSU da base de dados da SEFAZ',

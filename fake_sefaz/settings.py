@@ -58,6 +58,20 @@ class Settings:
     cancel_subst_window_h: float = setting(168.0, "110112 (NFC-e cancellation by substitution): hours after the authorization (501 past it)")
     cce_max_seq: int = setting(20, "110110 Carta de Correção: highest nSeqEvento (594 above it)")
     inut_max_range: int = setting(10000, "201: most numbers one inutNFe may void (nNFFin - nNFIni + 1)")
+    # --- NFC-e (model 65): QR code, CSC tokens, offline contingency, consumer page (issue 5)
+    nfce_qr_check: str = setting("warn", "QR code / CSC checks of NFC-e: off, warn (authorize, the would-be code in "
+                                 "infProt cMsg/xMsg) or enforce (394-398, 462-464, 583, 796, 878, 903)")
+    nfce_qr_versions: tuple[str, ...] = setting(("2", "3"), "QR code versions this UF accepts (398 for another)")
+    nfce_local_urls: bool = setting(False, "also accept this server's own consumer pages as qrCode URL "
+                                    "(/portal/nfce/qrcode) and urlChave (/portal/nfce/consulta), on any host (395/878)")
+    nfce_refused_ufs: tuple[str, ...] = setting((), "UFs (siglas) that do not accept NFC-e: 702 (MOC B06-10)")
+    nfce_emission_delay_s: int = setting(300, "704: dhEmi of an online NFC-e older than this (MOC B09-40: 5 minutes)")
+    nfce_max_vnf: str = setting("200000.00", "780: NFC-e total above this UF limit (MOC W16-30)")
+    nfce_offline_deadline_h: int = setting(24, "offline NFC-e (tpEmis 9) sent within this many hours of dhEmi: 100")
+    nfce_offline_late: bool = setting(True, "past the offline deadline: True authorizes with 150, False rejects 704")
+    csc_length: int = setting(36, "length of generated CSC tokens (national CSCs: up to 36 upper-case "
+                              "alphanumerics; the 2013 SEFAZ-AM guide shows 8 digits)")
+    csc_alphabet: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "characters of generated CSC tokens")
 
     @property
     def cUF(self) -> int:
@@ -108,6 +122,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     ufs.code_of(settings.uf)  # fail fast on a bad UF
     if settings.tpAmb not in (1, 2):
         raise ValueError("tpAmb must be 1 or 2")
+    if settings.nfce_qr_check not in ("off", "warn", "enforce"):
+        raise ValueError("nfce_qr_check must be off, warn or enforce")
     return settings
 
 

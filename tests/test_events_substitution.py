@@ -41,7 +41,7 @@ def pair(issuer, orig_kw=None, sub_kw=None, edit=None):
     fa, fb = twin_factories(issuer)
     now = issuer.now()
     base = random.randint(1, 900_000_000)
-    kw = dict(dhEmi=(now - timedelta(minutes=10)).astimezone(BRT))
+    kw = dict(dhEmi=(now - timedelta(minutes=1)).astimezone(BRT))  # an online NFC-e is sent within 5 min (704)
     orig = send(issuer, fa.build_nfce(**{"nNF": base, "tpEmis": 1, **kw, **(orig_kw or {})}))
     sub_doc = fb.build_nfce(**{"nNF": base + 1, "tpEmis": 9, **kw, **(sub_kw or {})})
     if edit:
@@ -100,9 +100,13 @@ def test_913_cancelled_substitute_and_920_original_in_contingency(issuer):
 def test_921_substitute_not_in_contingency_and_914_two_hours(issuer):
     orig, normal = pair(issuer, sub_kw={"tpEmis": 1})
     assert ev_stat(subst(issuer, orig, normal.key))[0] == "921"
-    late_dh = (issuer.now() + timedelta(minutes=2)).astimezone(BRT)
-    orig2, sub2 = pair(issuer, orig_kw={"dhEmi": (issuer.now() - timedelta(hours=2, minutes=1)).astimezone(BRT)},
-                       sub_kw={"dhEmi": late_dh})
+    # 914: the substitute issued more than 2 h after the original. An online NFC-e is sent within 5 minutes
+    # of its dhEmi (704), so the clock moves between the two notes instead of back-dating the original.
+    fa, fb = twin_factories(issuer)
+    base = random.randint(1, 900_000_000)
+    orig2 = send(issuer, fa.build_nfce(nNF=base, tpEmis=1, dhEmi=(issuer.now() - timedelta(minutes=1)).astimezone(BRT)))
+    issuer.clock.advance(timedelta(hours=2, minutes=5))
+    sub2 = send(issuer, fb.build_nfce(nNF=base + 1, tpEmis=9, dhEmi=(issuer.now() - timedelta(minutes=1)).astimezone(BRT)))
     assert ev_stat(subst(issuer, orig2, sub2.key))[0] == "914"
 
 

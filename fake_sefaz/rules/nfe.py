@@ -35,6 +35,7 @@ class NFeContext:
     sig: signature.SignatureParts | None = None
     signer: SignerInfo | None = None
     notes: dict = field(default_factory=dict)
+    path: str = ""  # URL path of the request: the NFC-e rules read its role words (nfce, svc, scan)
 
     @cached_property
     def signed(self) -> sigrules.Signed:

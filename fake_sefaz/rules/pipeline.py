@@ -7,9 +7,16 @@ Features add their group here, in the position the MOC gives it.
 
 from __future__ import annotations
 
+from .nfce import NFCE_OUTCOME_RULES, NFCE_RULES, zx_qr_code
 from .nfe import NFE_RULES
 
 # Everything checked on one NF-e before the store is consulted, in order.
 NFE_PIPELINE: tuple = (
     *NFE_RULES,
+    # NFC-e (model 65) groups B, E, I, W (each rule returns at once for other models), then the QR code (ZX).
+    *NFCE_RULES,
+    zx_qr_code,
+    # Outcomes that are authorizations, not rejections (150 for a late offline NFC-e): keep them LAST, after
+    # every rejection and denial group, since the first "failure" decides the answer.
+    *NFCE_OUTCOME_RULES,
 )

@@ -51,7 +51,15 @@ def gap03a2_sync_available(ctx: LotContext) -> None:
         raise Rejection(776)
 
 
-LOT_RULES = (gap03a1_sync_single, gap03a2_sync_available)
+@rule("B06-20", 765)
+def b06_20_one_model(ctx: LotContext) -> None:
+    """765: a lot carries NF-e (55) or NFC-e (65), never both (MOC 7.00 B06-20)."""
+    models = {nfe.findtext(f"{N}infNFe/{N}ide/{N}mod") for nfe in ctx.nfes}
+    if len(models) > 1:
+        raise Rejection(765)
+
+
+LOT_RULES = (gap03a1_sync_single, gap03a2_sync_available, b06_20_one_model)
 
 
 @dataclass
@@ -59,16 +67,19 @@ class Decision:
     doc: NFeView
     cstat: int  # 100 or the code of the first failing rule
     suffix: str = ""
+    messages: tuple[tuple[int, str], ...] = ()  # (cMsg, xMsg) for infProt, e.g. NFC-e QR warnings
 
 
 def decide(req: Request, nfe: etree._Element) -> Decision:
     """Run the stateless rules of one NF-e on a copy detached from the envelope."""
     doc = NFeView(copy.deepcopy(nfe))
-    ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust, auth=req.auth)
+    ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust, auth=req.auth,
+                     path=req.path)
     rejection = first_failure(req.auth.nfe_pipeline, ctx)
+    messages = tuple(ctx.notes.get("messages", ()))
     if rejection is not None:
-        return Decision(doc, rejection.cstat, rejection.suffix)
-    return Decision(doc, 100)
+        return Decision(doc, rejection.cstat, rejection.suffix, messages)
+    return Decision(doc, 100, "", messages)
 
 
 # --- Rules that read the store: run inside the unit of work, so two workers cannot both pass them.
@@ -100,7 +111,8 @@ def gh03_number_voided(tx: Tx, doc: NFeView, tpAmb: int) -> None:
         raise Rejection(206)
 
 
-def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None) -> etree._Element:
+def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None,
+             messages: tuple[tuple[int, str], ...] = ()) -> etree._Element:
     prot = ret("protNFe")
     inf = etree.SubElement(prot, N + "infProt")
     if nProt:
@@ -115,6 +127,9 @@ def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: st
         add(inf, "digVal", doc.digest_value)
     add(inf, "cStat", cstat)
     add(inf, "xMotivo", req.motivo(cstat, suffix))
+    for cMsg, xMsg in messages[:5]:  # TProtNFe: up to 5 (cMsg, xMsg) pairs, the UF's messages to the issuer
+        add(inf, "cMsg", cMsg)
+        add(inf, "xMsg", xMsg[:255])
     return prot
 
 
@@ -136,7 +151,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
                     cstat, suffix = rej.cstat, rej.suffix
             if cstat in STORED_OUTCOMES:
                 nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
-                prot = prot_nfe(req, d.doc, cstat, suffix, nProt)
+                prot = prot_nfe(req, d.doc, cstat, suffix, nProt, d.messages)
                 tx.insert_document(DocumentRecord(
                     chNFe=d.doc.key, tpAmb=req.tpAmb, cUF=req.cUF, mod=int(d.doc.mod), serie=int(d.doc.serie),
                     nNF=int(d.doc.nNF), issuer=d.doc.issuer, dhEmi=d.doc.dhEmi, tpEmis=int(d.doc.tpEmis),

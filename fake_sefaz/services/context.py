@@ -24,6 +24,7 @@ class Request:
     tpAmb: int  # the environment (URL path or settings)
     soap: SoapRequest
     id: str
+    path: str = ""  # the URL path it was posted to (words such as 'nfce' or 'svc-an' select a role)
 
     @property
     def dhRecbto(self) -> str:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 WEB_MODULES: tuple[str, ...] = (
     "admin_core",
     "admin_events",
+    "admin_csc",
+    "portal_csc",
+    "portal_nfce",
 )
 
 

@@ -1,0 +1,117 @@
+"""CSC tokens of a taxpayer over the admin JSON API (store/csc.py holds the rules).
+
+GET    /admin/taxpayers/{CNPJ}/csc          list all tokens, newest first (active and revoked)
+POST   /admin/taxpayers/{CNPJ}/csc          request a new token: 201; 409 when two are active already
+                                            (optional JSON {"token": "..."} imports a known token, e.g. to replay
+                                            the SEFAZ-AM guide; otherwise a random one of csc_length characters)
+DELETE /admin/taxpayers/{CNPJ}/csc/{id}     revoke (id as 6, 000006): 200; 404 unknown; 409 already revoked
+
+{CNPJ} is a CNPJ or its 8-character base: a token serves every establishment (CSC-07). ?uf=AM&tpAmb=1 choose the
+UF and environment (default: the settings). Instants come from the injected clock and are shown in the UF's time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import ufs
+from ..store import csc
+from . import error, json_body
+
+if TYPE_CHECKING:
+    from ..authorizer import Authorizer
+
+HTTP_STATUS = {"limit": 409, "revoked": 409, "unknown": 404, "invalid": 400}
+
+
+def scope_of(auth: "Authorizer", params) -> tuple[int, int]:
+    """(cUF, tpAmb) of a CSC request: query parameters uf/tpAmb, else the settings. ValueError when bad."""
+    cUF = ufs.code_of(params.get("uf") or auth.settings.uf)
+    tpAmb = int(params.get("tpAmb") or auth.settings.tpAmb)
+    if tpAmb not in (1, 2):
+        raise ValueError("tpAmb must be 1 or 2")
+    return cUF, tpAmb
+
+
+def when(ts: float | None, cUF: int) -> str:
+    """dd/mm/aaaa hh:mm:ss in the UF's time, as the guide's table shows it; '' for an open end."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, timezone.utc).astimezone(ufs.tz_of(cUF)).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def iso(ts: float | None, cUF: int) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).astimezone(ufs.tz_of(cUF)).isoformat()
+
+
+def as_json(t: csc.CscToken) -> dict:
+    return {
+        "id": t.id6, "token": t.token, "active": t.active,
+        "inicioVigencia": when(t.start_ts, t.cUF), "fimVigencia": when(t.end_ts, t.cUF),
+        "start": iso(t.start_ts, t.cUF), "end": iso(t.end_ts, t.cUF),
+    }
+
+
+def parse_id(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) <= 999999:
+        raise csc.CscError("unknown", f"not a token id: {raw!r}")
+    return int(raw)
+
+
+def routes(auth: "Authorizer") -> list[Route]:
+    def scope(request: Request) -> tuple[str, int, int]:
+        base = csc.cnpj_base(request.path_params["cnpj"])
+        cUF, tpAmb = scope_of(auth, request.query_params)
+        return base, cUF, tpAmb
+
+    def listing(base: str, cUF: int, tpAmb: int) -> dict:
+        tokens = auth.store.read(lambda tx: csc.list_tokens(tx, base, cUF, tpAmb))
+        return {"cnpjBase": base, "uf": ufs.sigla_of(cUF), "tpAmb": tpAmb, "tokens": [as_json(t) for t in tokens]}
+
+    async def list_tokens(request: Request) -> JSONResponse:
+        try:
+            return JSONResponse(listing(*scope(request)))
+        except csc.CscError as exc:
+            return error(HTTP_STATUS[exc.kind], str(exc))
+        except ValueError as exc:
+            return error(400, str(exc))
+
+    async def request_token(request: Request) -> JSONResponse:
+        try:
+            base, cUF, tpAmb = scope(request)
+            body = await json_body(request) if (await request.body()).strip() else {}
+            token = body.get("token") or csc.new_token(auth.settings.csc_length, auth.settings.csc_alphabet)
+            if not isinstance(token, str):
+                raise csc.CscError("invalid", "token must be a string")
+            now = auth.clock.now().timestamp()
+            created = auth.store.run(lambda tx: csc.request_token(tx, base, cUF, tpAmb, now, token))
+        except csc.CscError as exc:
+            return error(HTTP_STATUS[exc.kind], str(exc))
+        except ValueError as exc:
+            return error(400, str(exc))
+        return JSONResponse(as_json(created), status_code=201)
+
+    async def revoke_token(request: Request) -> JSONResponse:
+        try:
+            base, cUF, tpAmb = scope(request)
+            token_id = parse_id(request.path_params["id"])
+            now = auth.clock.now().timestamp()
+            revoked = auth.store.run(lambda tx: csc.revoke(tx, base, cUF, tpAmb, token_id, now))
+        except csc.CscError as exc:
+            return error(HTTP_STATUS[exc.kind], str(exc))
+        except ValueError as exc:
+            return error(400, str(exc))
+        return JSONResponse(as_json(revoked))
+
+    return [
+        Route("/admin/taxpayers/{cnpj}/csc", list_tokens, methods=["GET"]),
+        Route("/admin/taxpayers/{cnpj}/csc", request_token, methods=["POST"]),
+        Route("/admin/taxpayers/{cnpj}/csc/{id}", revoke_token, methods=["DELETE"]),
+    ]

@@ -1,0 +1,141 @@
+"""The portal page "Requisitar Token NFC-e", shaped like the SEFAZ-AM Atendimento On-line screens of the token
+guide (reference/seeds/000): the table ID Token / Número Token / Início da vigência / Fim da vigência / Revogar
+Token, a "Requisitar novo Token" button that shows "Token emitido: ...", and revocation after a confirmation
+("Deseja realmente revogar Token com id [6]?"). Plain HTML forms, no script: the confirmation is its own page.
+
+GET  /portal/csc                          choose the taxpayer (CNPJ), UF and environment
+GET  /portal/csc/{cnpj}                   the token table
+POST /portal/csc/{cnpj}/request           request a new token
+GET  /portal/csc/{cnpj}/revoke/{id}       confirmation page
+POST /portal/csc/{cnpj}/revoke/{id}       revoke (after confirming)
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Route
+
+from .. import ufs
+from ..store import csc
+from .admin_csc import parse_id, scope_of, when
+
+if TYPE_CHECKING:
+    from ..authorizer import Authorizer
+
+STYLE = """body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
+td,th{border:1px solid #888;padding:.3em .7em}th{background:#dde}.msg{color:#060;font-weight:bold}
+.err{color:#a00;font-weight:bold}"""
+
+
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(f"<!DOCTYPE html><html lang=\"pt-BR\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
+                        f"</title><style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
+                        status_code=status)
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    raw = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(raw).items()}
+
+
+def routes(auth: "Authorizer") -> list[Route]:
+    def scope(request: Request) -> tuple[str, int, int, str]:
+        cnpj = request.path_params["cnpj"]
+        cUF, tpAmb = scope_of(auth, request.query_params)
+        query = urlencode({"uf": ufs.sigla_of(cUF), "tpAmb": tpAmb})
+        return csc.cnpj_base(cnpj), cUF, tpAmb, query
+
+    async def choose(request: Request) -> HTMLResponse:
+        cnpj = request.query_params.get("cnpj")
+        if cnpj:
+            return RedirectResponse(f"/portal/csc/{cnpj}?" + urlencode(
+                {"uf": request.query_params.get("uf") or auth.settings.uf,
+                 "tpAmb": request.query_params.get("tpAmb") or auth.settings.tpAmb}), status_code=303)
+        return page("Requisitar Token NFC-e", f"""<form method="get" action="/portal/csc">
+<label>CNPJ <input name="cnpj" required></label> <label>UF <input name="uf" value="{auth.settings.uf}" size="2"></label>
+<label>Ambiente <select name="tpAmb"><option value="2">2 - Homologação</option><option value="1">1 - Produção</option>
+</select></label> <button type="submit">Consultar tokens</button></form>""")
+
+    async def table(request: Request) -> HTMLResponse:
+        try:
+            base, cUF, tpAmb, query = scope(request)
+        except (csc.CscError, ValueError) as exc:
+            return page("Requisitar Token NFC-e", f"<p class=\"err\">{html.escape(str(exc))}</p>", 400)
+        cnpj = html.escape(request.path_params["cnpj"])
+        tokens = auth.store.read(lambda tx: csc.list_tokens(tx, base, cUF, tpAmb))
+        notice = ""
+        issued = request.query_params.get("emitido")
+        if issued:
+            found = next((t for t in tokens if t.id6 == issued), None)
+            if found is not None:
+                notice = f"<p class=\"msg\" id=\"emitido\">Token emitido: {html.escape(found.token)}</p>"
+        if request.query_params.get("erro"):
+            notice += f"<p class=\"err\" id=\"erro\">{html.escape(request.query_params['erro'])}</p>"
+        rows = "".join(
+            f"<tr><td>{t.id6}</td><td class=\"token\">{html.escape(t.token)}</td><td>{when(t.start_ts, cUF)}</td>"
+            f"<td>{when(t.end_ts, cUF)}</td><td>"
+            + (f"<a href=\"/portal/csc/{cnpj}/revoke/{t.id}?{query}\">Revogar</a>" if t.active else "")
+            + "</td></tr>" for t in tokens)
+        body = f"""<p>Contribuinte: CNPJ base <b>{base}</b> — UF {ufs.sigla_of(cUF)} — ambiente {tpAmb}.
+Os tokens valem para todos os estabelecimentos do contribuinte no estado; no máximo dois ativos ao mesmo tempo.
+Fim da vigência preenchido: token revogado.</p>{notice}
+<form method="post" action="/portal/csc/{cnpj}/request?{query}"><button type="submit" id="requisitar">Requisitar novo
+Token</button></form>
+<table id="tokens"><thead><tr><th>ID Token</th><th>Número Token</th><th>Início da vigência</th><th>Fim da vigência</th>
+<th>Revogar Token</th></tr></thead><tbody>{rows}</tbody></table>"""
+        return page("Requisitar Token NFC-e", body)
+
+    async def request_token(request: Request) -> RedirectResponse | HTMLResponse:
+        try:
+            base, cUF, tpAmb, query = scope(request)
+        except (csc.CscError, ValueError) as exc:
+            return page("Requisitar Token NFC-e", f"<p class=\"err\">{html.escape(str(exc))}</p>", 400)
+        cnpj = request.path_params["cnpj"]
+        token = csc.new_token(auth.settings.csc_length, auth.settings.csc_alphabet)
+        now = auth.clock.now().timestamp()
+        try:
+            created = auth.store.run(lambda tx: csc.request_token(tx, base, cUF, tpAmb, now, token))
+        except csc.CscError as exc:
+            return RedirectResponse(f"/portal/csc/{cnpj}?{query}&" + urlencode({"erro": str(exc)}), status_code=303)
+        return RedirectResponse(f"/portal/csc/{cnpj}?{query}&emitido={created.id6}", status_code=303)
+
+    async def confirm(request: Request) -> HTMLResponse:
+        try:
+            base, cUF, tpAmb, query = scope(request)
+            token_id = parse_id(request.path_params["id"])
+        except (csc.CscError, ValueError) as exc:
+            return page("Revogar Token", f"<p class=\"err\">{html.escape(str(exc))}</p>", 400)
+        cnpj = html.escape(request.path_params["cnpj"])
+        return page("Revogar Token", f"""<p id="pergunta">Deseja realmente revogar Token com id [{token_id}]?</p>
+<form method="post" action="/portal/csc/{cnpj}/revoke/{token_id}?{query}"><input type="hidden" name="confirmar"
+value="sim"><button type="submit" id="confirmar">Confirmar</button></form>
+<p><a href="/portal/csc/{cnpj}?{query}" id="cancelar">Cancelar</a></p>""")
+
+    async def revoke(request: Request) -> RedirectResponse | HTMLResponse:
+        try:
+            base, cUF, tpAmb, query = scope(request)
+            token_id = parse_id(request.path_params["id"])
+        except (csc.CscError, ValueError) as exc:
+            return page("Revogar Token", f"<p class=\"err\">{html.escape(str(exc))}</p>", 400)
+        cnpj = request.path_params["cnpj"]
+        if (await form_data(request)).get("confirmar") != "sim":
+            return RedirectResponse(f"/portal/csc/{cnpj}/revoke/{token_id}?{query}", status_code=303)
+        now = auth.clock.now().timestamp()
+        try:
+            auth.store.run(lambda tx: csc.revoke(tx, base, cUF, tpAmb, token_id, now))
+        except csc.CscError as exc:
+            return RedirectResponse(f"/portal/csc/{cnpj}?{query}&" + urlencode({"erro": str(exc)}), status_code=303)
+        return RedirectResponse(f"/portal/csc/{cnpj}?{query}", status_code=303)
+
+    return [
+        Route("/portal/csc", choose, methods=["GET"]),
+        Route("/portal/csc/{cnpj}", table, methods=["GET"]),
+        Route("/portal/csc/{cnpj}/request", request_token, methods=["POST"]),
+        Route("/portal/csc/{cnpj}/revoke/{id}", confirm, methods=["GET"]),
+        Route("/portal/csc/{cnpj}/revoke/{id}", revoke, methods=["POST"]),
+    ]
