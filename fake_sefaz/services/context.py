@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -24,6 +24,7 @@ class Request:
     tpAmb: int  # the environment (URL path or settings)
     soap: SoapRequest
     id: str
+    plan: Any = None  # the fault engine's plan for this request (faults/__init__.py), read by decide()
 
     @property
     def dhRecbto(self) -> str:
