@@ -283,6 +283,16 @@ def release(tx: Tx, issuer: str | None = None, service: str | None = None) -> in
     return n
 
 
+def clear_faults(tx: Tx) -> None:
+    """Every fault off (rules, service states, latency, 656 override, blocks, counters, held receipts); the
+    documents and the clock are kept."""
+    for table in ("fault_rules", "service_states", "lot_polls", "usage_counters", "usage_blocks"):
+        tx.execute(f"DELETE FROM {table}")
+    for name in ("latency", "consumption"):
+        kv_delete(tx, name)
+    bump(tx)
+
+
 # --- every table, for reset / export / import ---------------------------------------------------------------
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.I)

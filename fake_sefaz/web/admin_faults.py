@@ -265,6 +265,19 @@ def routes(auth: "Authorizer") -> list[Route]:
             raise ValueError("instant needs a UTC offset, e.g. 2026-01-31T23:59:00-03:00")
         clock.set(instant, frozen=data.get("frozen"))
 
+    async def delete_consumption(request: Request) -> JSONResponse:
+        def unit(tx):
+            fstore.kv_delete(tx, "consumption")
+            fstore.release(tx)
+            fstore.bump(tx)
+        store.run(unit)
+        return await get_consumption(request)
+
+    async def clear(request: Request) -> JSONResponse:
+        store.run(fstore.clear_faults)
+        reset_clock(auth)
+        return JSONResponse({"cleared": True})
+
     # --- reset, export, import
     async def reset(request: Request) -> JSONResponse:
         store.run(fstore.wipe)
@@ -300,7 +313,9 @@ def routes(auth: "Authorizer") -> list[Route]:
         Route("/admin/faults/latency", H(delete_latency), methods=["DELETE"]),
         Route("/admin/faults/consumption", H(get_consumption), methods=["GET"]),
         Route("/admin/faults/consumption", H(put_consumption), methods=["PUT", "POST"]),
+        Route("/admin/faults/consumption", H(delete_consumption), methods=["DELETE"]),
         Route("/admin/faults/consumption/release", H(release), methods=["POST"]),
+        Route("/admin/faults/clear", H(clear), methods=["POST"]),
         Route("/admin/faults/clock", H(get_clock), methods=["GET"]),
         Route("/admin/faults/clock/advance", H(clock_op(lambda c, d: c.advance(_clock_delta(d)))), methods=["POST"]),
         Route("/admin/faults/clock/set", H(clock_op(_set)), methods=["POST"]),
@@ -372,7 +387,9 @@ OPENAPI_PATHS: dict = {
     "/admin/faults/latency": {"put": _op("Latency for every SOAP answer (fixed or a distribution)", LATENCY_SCHEMA),
                               "delete": _op("No injected latency")},
     "/admin/faults/consumption": {"get": _op("656 limits in force and current suspensions/blocks"),
-                                  "put": _op("Switch 656 on/off and set its limits", CONSUMPTION_SCHEMA)},
+                                  "put": _op("Switch 656 on/off and set its limits", CONSUMPTION_SCHEMA),
+                                  "delete": _op("Back to the settings' 656 limits; every block released")},
+    "/admin/faults/clear": {"post": _op("Every fault off and the clock back to real time; documents are kept")},
     "/admin/faults/consumption/release": {"post": _op("Release suspensions/blocks (of an issuer, of a service)",
                                                       _obj({"issuer": _S, "service": _S}))},
     "/admin/faults/clock": {"get": _op("The server's clock", answer=CLOCK_SCHEMA, tag="clock")},
