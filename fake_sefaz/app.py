@@ -135,7 +135,7 @@ def build_app(settings: Settings | None = None, clock: Any = None) -> FakeSefazA
     if clock is None and settings.clock_control:
         from .faults.clock import StoreClock
 
-        authorizer.clock = StoreClock(authorizer.store)  # shared by every worker through the store
+        authorizer.clock = StoreClock(authorizer.store, ttl=settings.clock_cache_s)  # shared by every worker
     return FakeSefazApp(authorizer, fallback=build_web_app(authorizer))
 
 

@@ -53,6 +53,8 @@ class Settings:
     # --- faults, scenarios and clock control (issue 6)
     clock_control: bool = setting(False, "server mode: the clock's offset / frozen instant live in the store, so "
                                   "/admin/faults/clock moves every worker's time (re-read every 0.5 s)")
+    clock_cache_s: float = setting(0.0, "clock_control: how long a worker may reuse the clock it read from the store "
+                                   "(0 = read on every request, ~25 us on SQLite; >0 lets workers lag a clock change)")
     fault_headers: bool = setting(True, "honour the X-Fake-Sefaz-Status / -Delay-Ms / -Drop request headers")
     drop_hold_s: float = setting(60.0, "drop mode 'timeout': the answer is held this long (past the client's "
                                  "timeout) after the commit, then the connection is closed")

@@ -62,6 +62,7 @@ class Target:
     is_fake: bool = True
     certificate: Any = None  # an Identity made from --certificate, the default signer/issuer when given
     timeout: float = 30.0
+    clock_control: bool = True  # the fake's clock can be moved (/admin/faults/clock)
 
     @property
     def cUF(self) -> int:
@@ -363,6 +364,8 @@ def run_scenario(sc: Scenario, target: Target, http: httpx.Client) -> Result:
     start = time.monotonic()
     if sc.needs_fake and not target.is_fake:
         return Result(sc.name, SKIPPED, 0.0, sc.codes(), "needs the fake's admin API", sc.file)
+    if sc.needs_clock and not target.clock_control:
+        return Result(sc.name, SKIPPED, 0.0, sc.codes(), "needs a controllable clock (clock_control=true)", sc.file)
     play = Play(target, http)
     try:
         if sc.setup:
@@ -452,6 +455,9 @@ def run(scenarios: list[Scenario], *, endpoint: str | None = None, pki=None, cer
             target = Target(endpoint.rstrip("/"), pki, uf=(health or {}).get("uf") or uf or "SP",
                             tpAmb=int((health or {}).get("tpAmb") or tpAmb or 2), is_fake=health is not None,
                             certificate=certificate, timeout=timeout)
+            if health is not None:
+                clock = _json(http.get(target.url + "/admin/faults/clock"))
+                target.clock_control = bool(clock.get("controllable"))
             for sc in scenarios:
                 if sc.settings:
                     res = Result(sc.name, SKIPPED, 0.0, sc.codes(), f"needs server settings {sc.settings}", sc.file)

@@ -59,6 +59,10 @@ class Scenario:
         return any(k in FAKE_ONLY_STEPS or (isinstance(s.get(k), dict) and s[k].get("headers"))
                    for s in self.steps for k in s)
 
+    @property
+    def needs_clock(self) -> bool:
+        return "clock" in self.setup or any("clock" in s for s in self.steps)
+
     def codes(self) -> set[int]:
         """The cStat values this scenario expects the server to answer (any expectation on a cStat)."""
         found: set[int] = set()
