@@ -7,6 +7,7 @@ is by payload, not by URL. Admin API and web portal (later issues) hang off `ext
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Awaitable, Callable
 
 from .authorizer import Answer, Authorizer
@@ -41,10 +42,20 @@ async def _send(send: Send, answer: Answer, extra_headers: list[tuple[bytes, byt
     await send({"type": "http.response.body", "body": answer.body})
 
 
+class _DroppedOnPurpose(logging.Filter):
+    """uvicorn logs an error when an answer is cut; a dropped answer (faults) is cut on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
 class FakeSefazApp:
     def __init__(self, authorizer: Authorizer, fallback: Callable | None = None) -> None:
         self.authorizer = authorizer
         self.fallback = fallback  # an ASGI app for everything that is not SOAP (admin, portal)
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _DroppedOnPurpose) for f in uvicorn_log.filters):
+            uvicorn_log.addFilter(_DroppedOnPurpose())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
