@@ -390,3 +390,12 @@ def test_openapi_describes_every_admin_route(fsrv, admin):
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             assert op["summary"] and "responses" in op, (path, method)
+
+
+def test_forced_denial_then_dropped_answer(fsrv, admin, em, soap):
+    """One rule, two faults: the lot is denied (stored) and its answer is lost; the query tells the emitter."""
+    admin.post("/admin/faults/rules", json={"operation": "enviNFe", "cstat": 302, "drop": "close", "remaining": 1}).raise_for_status()
+    nfe = em.nfe()
+    with pytest.raises(httpx.TransportError):
+        post_raw(fsrv, wrap_lot([nfe], 1, indSinc=1), timeout=5)
+    assert query(soap, access_key(nfe)).cStat == "110"

@@ -261,7 +261,7 @@ class FaultEngine:
                 if r.latency_ms is None and not r.drop_mode:
                     continue
             if r.cstat is not None and service.root == "enviNFe" and r.cstat in self.outcomes \
-                    and plan.answer is None and plan.nfe_cstat is None:
+                    and plan.answer is None and plan.nfe_cstat is None and r.latency_ms is None and not r.drop_mode:
                 # matched per NF-e inside decide(): only the rules that could match this request are kept
                 if any(rule_matches(r, service, req.cUF, s, now_ts) for s in subjects):
                     plan.nfe_rules.append(r)
@@ -273,7 +273,10 @@ class FaultEngine:
                 continue
             plan.applied.append(f"rule:{r.id}")
             if r.cstat is not None and plan.answer is None and plan.nfe_cstat is None:
-                plan.answer = service.reject(req, Rejection(r.cstat))
+                if service.root == "enviNFe" and r.cstat in self.outcomes:
+                    plan.nfe_cstat = r.cstat  # with latency/drop: every NF-e of the lot gets the outcome
+                else:
+                    plan.answer = service.reject(req, Rejection(r.cstat))
             if r.latency_ms is not None:
                 plan.delay_s = max(plan.delay_s, r.latency_ms / 1000.0)
             if r.drop_mode:
