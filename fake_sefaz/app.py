@@ -6,6 +6,8 @@ is by payload, not by URL. Admin API and web portal (later issues) hang off `ext
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, Awaitable, Callable
 
 from .authorizer import Answer, Authorizer
@@ -40,10 +42,20 @@ async def _send(send: Send, answer: Answer, extra_headers: list[tuple[bytes, byt
     await send({"type": "http.response.body", "body": answer.body})
 
 
+class _DroppedOnPurpose(logging.Filter):
+    """uvicorn logs an error when an answer is cut; a dropped answer (faults) is cut on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
 class FakeSefazApp:
     def __init__(self, authorizer: Authorizer, fallback: Callable | None = None) -> None:
         self.authorizer = authorizer
         self.fallback = fallback  # an ASGI app for everything that is not SOAP (admin, portal)
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _DroppedOnPurpose) for f in uvicorn_log.filters):
+            uvicorn_log.addFilter(_DroppedOnPurpose())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -79,8 +91,33 @@ class FakeSefazApp:
                                     int(headers.get("content-length", "0") or 0) > 0 else 400)
             await _send(send, Answer(fault.http_status, codec.CONTENT_TYPES[version], codec.fault(fault)))
             return
-        answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path)
+        answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path, headers)
+        # Faults (issue 6). The unit of work has committed inside answer_soap: what follows only delays or loses
+        # the answer on the way out, the case that makes emitters query by key before sending again.
+        if answer.delay_s > 0:
+            await asyncio.sleep(answer.delay_s)
+        if answer.drop in ("timeout", "close"):
+            if answer.drop == "timeout":
+                await self._hold(receive, self.authorizer.settings.drop_hold_s)
+            # Start the answer and stop there: uvicorn closes the connection before any body byte leaves.
+            try:
+                await send({"type": "http.response.start", "status": answer.status,
+                            "headers": [(b"content-type", answer.content_type.encode()),
+                                        (b"content-length", str(len(answer.body)).encode())]})
+            except Exception:  # noqa: BLE001 - the client is already gone: nothing left to cut
+                pass
+            return
         await _send(send, answer)
+
+    async def _hold(self, receive: Receive, seconds: float) -> None:
+        """Wait until the client gives up (disconnects) or `seconds` pass, whichever comes first."""
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        try:
+            await asyncio.wait_for(disconnected(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
 
     def _address(self, scope: Scope) -> str:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -104,7 +141,12 @@ class FakeSefazApp:
 def build_app(settings: Settings | None = None, clock: Any = None) -> FakeSefazApp:
     from .web import build_web_app
 
-    authorizer = Authorizer(settings or load_settings(), clock=clock)
+    settings = settings or load_settings()
+    authorizer = Authorizer(settings, clock=clock)
+    if clock is None and settings.clock_control:
+        from .faults.clock import StoreClock
+
+        authorizer.clock = StoreClock(authorizer.store, ttl=settings.clock_cache_s)  # shared by every worker
     return FakeSefazApp(authorizer, fallback=build_web_app(authorizer))
 
 

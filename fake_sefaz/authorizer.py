@@ -10,7 +10,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from lxml import etree
 
@@ -38,6 +38,8 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    delay_s: float = 0.0  # injected latency (faults): the app waits this long before answering
+    drop: str = ""  # injected loss (faults): "close" cuts the connection, "timeout" holds the answer
 
 
 def build_trust(settings: Settings) -> TrustStore:
@@ -68,10 +70,18 @@ class Authorizer:
 
         self.nfe_pipeline: tuple = NFE_PIPELINE
         self._by_root = by_root(self.services)
+        from .faults import FaultEngine
+
+        self.faults = FaultEngine(self)
 
     # --- hooks later services extend
     def async_delay(self) -> float:
-        return self.settings.async_delay_s
+        delay = self.faults.async_delay()  # service state set by the admin API (faults), else the setting
+        return self.settings.async_delay_s if delay is None else delay
+
+    def forced_outcome(self, req: Request, doc) -> int | None:
+        """QA's forced cStat for one NF-e (header or admin rule), read by authorization.decide()."""
+        return self.faults.forced_for_nfe(req, doc)
 
     def query_extras(self, doc: DocumentRecord) -> Iterable[etree._Element]:
         """The procEventoNFe of every event registered for the key, in registration order."""
@@ -99,7 +109,8 @@ class Authorizer:
         return Answer(200, "text/xml; charset=utf-8", wsdl.render(service.wsdl_file, address))
 
     # --- the SOAP path
-    def answer_soap(self, body: bytes, content_type: str | None, soapaction: str | None, path: str) -> Answer:
+    def answer_soap(self, body: bytes, content_type: str | None, soapaction: str | None, path: str,
+                    headers: Mapping[str, str] | None = None) -> Answer:
         request_id = uuid.uuid4().hex[:12]
         try:
             soap = codec.decode(body, content_type=content_type, soapaction=soapaction, parsers=self.parsers,
@@ -117,12 +128,18 @@ class Authorizer:
             fault = codec.SoapFault(reason, soap.version)
             return Answer(400, codec.CONTENT_TYPES[soap.version], codec.fault(fault))
         req = Request(self, self.clock.now(), cUF, tpAmb, soap, request_id, path)
+        delay_s, drop = 0.0, ""
         try:
-            result = self._serve(req, service)
+            # Faults (QA's controls): paused service, 656, forced outcome, latency, dropped answer.
+            plan = req.plan = self.faults.plan(req, service, {k.lower(): v for k, v in (headers or {}).items()})
+            delay_s, drop = plan.delay_s, plan.drop
+            result = plan.answer if plan.answer is not None else self._serve(req, service)
+            result = self.faults.after(req, service, result, plan)
         except Exception:  # noqa: BLE001 - a bug in a rule answers 999 and the worker keeps serving
             log.exception("request %s: unexpected error in %s", request_id, service.name)
             result = service.reject(req, Rejection(999, f"[id:{request_id}]"))
-        return Answer(200, codec.CONTENT_TYPES[soap.version], codec.encode(soap.version, service.wsdl_ns, result, service.wrappers))
+        return Answer(200, codec.CONTENT_TYPES[soap.version], codec.encode(soap.version, service.wsdl_ns, result, service.wrappers),
+                      delay_s=delay_s, drop=drop)
 
     def _serve(self, req: Request, service: Service) -> etree._Element:
         soap = req.soap

@@ -78,6 +78,55 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def identity_from_pfx(path: str, password: str, directory: Path):
+    """An Identity (what the signer and factory take) from an A1 certificate file."""
+    from cryptography import x509
+
+    from .pki import Identity, _key_pem, _pem, cnpj_from_cert, load_pfx
+
+    key, cert, chain = load_pfx(path, password)
+    directory.mkdir(parents=True, exist_ok=True)
+    pem, key_file = directory / "certificate.pem", directory / "certificate.key"
+    pem.write_bytes(_pem(cert) + b"".join(_pem(c) for c in chain or ()))
+    key_file.write_bytes(_key_pem(key))
+    cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    razao = (cn[0].value.split(":")[0] if cn else "EMITENTE")
+    return Identity("certificate", cnpj_from_cert(cert) or "", str(razao), pem, key_file, Path(path))
+
+
+def cmd_conformance(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .conformance.runner import Progress, junit, run, select, table
+    from .conformance.scenario import default_directory, load
+    from .pki import ensure_test_pki
+
+    settings = _settings(args)
+    scenarios = select(load(args.scenarios or default_directory()), args.pattern)
+    if args.list:
+        for sc in scenarios:
+            print(f"{sc.name:<50} {','.join(map(str, sorted(sc.codes())))}  {sc.file}")
+        return 0
+    pki = ensure_test_pki(settings.certs_path)
+    with tempfile.TemporaryDirectory(prefix="fake-sefaz-cert-") as tmp:
+        certificate = None
+        if args.certificate:
+            certificate = identity_from_pfx(args.certificate, args.password or "", Path(tmp))
+
+        def settings_factory(directory: Path, **overrides):
+            directory.mkdir(parents=True, exist_ok=True)
+            return settings.replace(database_url=f"sqlite:///{directory}/fake-sefaz.db", data_dir=str(directory),
+                                    certs_dir=str(pki.directory), sqlite_synchronous="NORMAL", **overrides)
+
+        progress = Progress(len(scenarios)) if not args.quiet else None
+        results = run(scenarios, endpoint=args.endpoint, pki=pki, certificate=certificate, uf=settings.uf,
+                      tpAmb=settings.tpAmb, progress=progress, settings_factory=settings_factory, timeout=args.timeout)
+    print(table(results))
+    if args.junit:
+        junit(results, args.junit)
+    return 1 if any(r.status == "failed" for r in results) or not results else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fake-sefaz", description="A local SEFAZ NF-e/NFC-e 4.00 authorizer.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -113,6 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--query", action="store_true", help="query the first key afterwards")
     d.add_argument("--seed", type=int)
     d.set_defaults(func=cmd_send)
+
+    k = sub.add_parser("conformance", help="play scenarios/*.yaml against the in-process server or any endpoint")
+    common(k)
+    k.add_argument("--endpoint", help="base URL of the authorizer to test (default: an in-process fake)")
+    k.add_argument("--certificate", help="A1 certificate (PFX) to sign with and issue as, instead of the test PKI's")
+    k.add_argument("--password", help="password of --certificate")
+    k.add_argument("-k", dest="pattern", help="only scenarios whose name contains this ('a or b', 'not c')")
+    k.add_argument("--junit", help="write JUnit XML here")
+    k.add_argument("--scenarios", help="directory of scenario files (default: the project's scenarios/)")
+    k.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout per request (seconds)")
+    k.add_argument("--list", action="store_true", help="list the scenarios and the codes they show")
+    k.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    k.set_defaults(func=cmd_conformance)
 
     b = sub.add_parser("bench", help="in-process cost of authorization and of each step")
     b.add_argument("--seconds", type=float, default=5.0)

@@ -72,6 +72,24 @@ class Settings:
     csc_length: int = setting(36, "length of generated CSC tokens (national CSCs: up to 36 upper-case "
                               "alphanumerics; the 2013 SEFAZ-AM guide shows 8 digits)")
     csc_alphabet: str = setting("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "characters of generated CSC tokens")
+    # --- faults, scenarios and clock control (issue 6)
+    clock_control: bool = setting(False, "server mode: the clock's offset / frozen instant live in the store, so "
+                                  "/admin/faults/clock moves every worker's time (re-read every 0.5 s)")
+    clock_cache_s: float = setting(0.0, "clock_control: how long a worker may reuse the clock it read from the store "
+                                   "(0 = read on every request, ~25 us on SQLite; >0 lets workers lag a clock change)")
+    fault_headers: bool = setting(True, "honour the X-Fake-Sefaz-Status / -Delay-Ms / -Drop request headers")
+    drop_hold_s: float = setting(60.0, "drop mode 'timeout': the answer is held this long (past the client's "
+                                 "timeout) after the commit, then the connection is closed")
+    consumption_limits: bool = setting(False, "656 Consumo Indevido (NT 2018.002): count uses per issuer and key, "
+                                       "suspend, then block (also switchable by the admin API)")
+    consumption_window_s: float = setting(3600.0, "656: the counting window")
+    consumption_suspension_s: float = setting(3600.0, "656: how long a suspension lasts (NT 2018.002: 1 hour)")
+    consumption_block_after: int = setting(3, "656: the n-th suspension within 24 h blocks until an admin release")
+    consumption_nfe_rejections: int = setting(30, "656: the same NF-e rejected again with the same cStat, more than this")
+    consumption_key_queries: int = setting(10, "656: consSitNFe of the same key, more than this per window")
+    consumption_receipt_queries: int = setting(40, "656: consReciNFe of the same receipt, more than this per window")
+    consumption_event_rejections: int = setting(20, "656: the same event rejected again, more than this")
+    consumption_inut_rejections: int = setting(20, "656: the same inutilização rejected again, more than this")
 
     @property
     def cUF(self) -> int:

@@ -70,9 +70,17 @@ class Decision:
     messages: tuple[tuple[int, str], ...] = ()  # (cMsg, xMsg) for infProt, e.g. NFC-e QR warnings
 
 
-def decide(req: Request, nfe: etree._Element) -> Decision:
-    """Run the stateless rules of one NF-e on a copy detached from the envelope."""
+def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Decision:
+    """Run the stateless rules of one NF-e on a copy detached from the envelope.
+
+    forced (or the fault engine's outcome for this NF-e): QA's forced cStat replaces the rules' verdict, so a
+    forced rejection stores nothing and a forced denial (301/302/303) is stored and burns the number in record(),
+    exactly like real ones."""
     doc = NFeView(copy.deepcopy(nfe))
+    if forced is None:
+        forced = req.auth.forced_outcome(req, doc)
+    if forced is not None:
+        return Decision(doc, forced)
     ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust, auth=req.auth,
                      path=req.path)
     rejection = first_failure(req.auth.nfe_pipeline, ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -25,6 +25,7 @@ class Request:
     soap: SoapRequest
     id: str
     path: str = ""  # the URL path it was posted to (words such as 'nfce' or 'svc-an' select a role)
+    plan: Any = None  # the fault engine's plan for this request (faults/__init__.py), read by decide()
 
     @property
     def dhRecbto(self) -> str:

@@ -24,6 +24,8 @@ WEB_MODULES: tuple[str, ...] = (
     "admin_csc",
     "portal_csc",
     "portal_nfce",
+    "admin_faults",
+    "openapi",
 )
 
 

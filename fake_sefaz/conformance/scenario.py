@@ -1,0 +1,117 @@
+"""Scenario files (scenarios/*.yaml): loading and the codes they demonstrate.
+
+A file holds one scenario (a mapping with `name`) or several (`scenarios: [...]`). A scenario:
+
+    name: authorization-302-denied          # unique, used by -k and in JUnit
+    description: what it shows and why (MOC rule, NT)
+    target: any | fake                      # fake: needs the fake's admin API (derived when omitted)
+    settings: {sync_enabled: false}         # server settings (in-process runs start a server with them)
+    setup:                                  # admin calls before the steps (fake only)
+      rules: [{operation: enviNFe, cstat: 302, remaining: 1}]
+      services: [{service: NFeAutorizacao4, cstat: 108}]
+      consumption: {enabled: true, thresholds: {consSitNFe: 2}}
+      latency: {ms: 100}
+      clock: {advance: {days: 31}}         # or {set: "2026-01-31T23:59:00-03:00", frozen: true}
+      admin: [{method: POST, path: /admin/..., json: {...}}]   # any other admin endpoint (registry, ...)
+    steps:
+      - build: {as: nfe, template: nfe, sign: emitente, set: {serie: 7}, edit: [...], rekey: {at: 2, text: "05"}}
+      - send: {documents: [nfe], sync: true}
+        expect: {cStat: 104, prot/cStat: 302, prot/xMotivo: {catalogue: true}}
+      - query: {key: nfe}
+        expect: {cStat: 110}
+
+Step kinds: build, send, status, query, receipt, raw, admin, clock, stored, sleep. Request steps take
+`headers`, `path`, `soap` (11/12), `zip`, `edit` (payload edits), `replace` ([[old, new], ...] on the serialized
+payload), `repeat` (n times, each checked), `as` (name the reply). Expectation paths are element paths from the
+ret* element (`prot` is short for protNFe/infProt; `http` is the HTTP status; `error` the transport error:
+timeout or connection). Matchers: a scalar (equal), {catalogue: true}, {startswith|contains|regex: s},
+{present: bool}, {in: [...]}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REQUEST_STEPS = {"send", "status", "query", "receipt", "raw"}
+FAKE_ONLY_STEPS = {"admin", "clock", "stored"}
+STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
+SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    steps: list[dict]
+    setup: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    target: str = "any"
+    file: str = ""
+
+    @property
+    def needs_fake(self) -> bool:
+        if self.target == "fake" or self.setup:
+            return True
+        return any(k in FAKE_ONLY_STEPS or (isinstance(s.get(k), dict) and s[k].get("headers"))
+                   for s in self.steps for k in s)
+
+    @property
+    def needs_clock(self) -> bool:
+        return "clock" in self.setup or any("clock" in s for s in self.steps)
+
+    def codes(self) -> set[int]:
+        """The cStat values this scenario expects the server to answer (any expectation on a cStat)."""
+        found: set[int] = set()
+        for step in self.steps:
+            for path, value in (step.get("expect") or {}).items():
+                if str(path).split("/")[-1] == "cStat":
+                    values = value.get("in", []) if isinstance(value, dict) else [value]
+                    found |= {int(v) for v in values if str(v).isdigit()}
+        return found
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+def _check(sc: Scenario) -> None:
+    if not sc.name or not sc.description:
+        raise ScenarioError(f"{sc.file}: every scenario needs a name and a description")
+    unknown = set(sc.setup) - SETUP_KINDS
+    if unknown:
+        raise ScenarioError(f"{sc.name}: unknown setup entries {sorted(unknown)}")
+    for i, step in enumerate(sc.steps):
+        kinds = [k for k in step if k in STEP_KINDS]
+        extra = set(step) - STEP_KINDS - {"expect", "name"}
+        if len(kinds) != 1 or extra:
+            raise ScenarioError(f"{sc.name} step {i + 1}: one of {sorted(STEP_KINDS)} (+ expect), got {sorted(step)}")
+
+
+def load(directory: str | Path) -> list[Scenario]:
+    out: list[Scenario] = []
+    names: set[str] = set()
+    for path in sorted(Path(directory).glob("*.y*ml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        items = data.get("scenarios") if isinstance(data, dict) and "scenarios" in data else [data]
+        defaults = {k: v for k, v in data.items() if k in ("settings", "target")} if "scenarios" in data else {}
+        for item in items:
+            item = {**defaults, **item}
+            sc = Scenario(name=str(item.get("name", "")), description=str(item.get("description", "")).strip(),
+                          steps=list(item.get("steps") or []), setup=dict(item.get("setup") or {}),
+                          settings=dict(item.get("settings") or {}), target=str(item.get("target", "any")),
+                          file=path.name)
+            _check(sc)
+            if sc.name in names:
+                raise ScenarioError(f"{path.name}: duplicate scenario name {sc.name}")
+            names.add(sc.name)
+            out.append(sc)
+    return out
+
+
+def default_directory() -> Path:
+    here = Path(__file__).resolve().parents[2] / "scenarios"
+    return here if here.is_dir() else Path.cwd() / "scenarios"

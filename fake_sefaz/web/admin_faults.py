@@ -1,0 +1,405 @@
+"""Admin JSON API of the fault engine (issue 6): rules, service states, latency, dropped answers, 656, clock,
+reset, export/import of the whole state. Everything is kept in the store, so any worker answers any call.
+
+Documented in OPENAPI_PATHS below (served, with the other modules' paths, at GET /admin/openapi.json).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import ufs
+from ..codes import CATALOGUE
+from ..faults import DROP_MODES, new_rule_id
+from ..faults.clock import StoreClock, clock_state
+from ..store import faults as fstore
+from . import error, json_body
+
+if TYPE_CHECKING:
+    from ..authorizer import Authorizer
+
+RULE_FIELDS = {"operation", "issuer", "mod", "serie", "key_suffix", "uf", "cstat", "latency_ms", "drop",
+               "remaining", "expires_in_s", "expires_at", "description"}
+LATENCY_FIELDS = {"ms", "distribution", "max_ms", "stddev_ms", "services"}
+DISTRIBUTIONS = ("fixed", "uniform", "normal", "exponential")
+CONSUMPTION_FIELDS = {"enabled", "thresholds", "window_s", "suspension_s", "block_after"}
+
+
+def _opt_int(data: dict, name: str) -> int | None:
+    v = data.get(name)
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool) or not str(v).lstrip("-").isdigit():
+        raise ValueError(f"{name} must be an integer")
+    return int(v)
+
+
+def _cuf(value: Any) -> int | None:
+    if value in (None, "", "*"):
+        return None
+    try:
+        return ufs.code_of(value if not str(value).isdigit() else int(value))
+    except (KeyError, ValueError):
+        raise ValueError(f"unknown UF: {value}") from None
+
+
+def _cstat(value: Any, name: str = "cstat") -> int | None:
+    if value is None:
+        return None
+    if not str(value).isdigit() or int(value) not in CATALOGUE:
+        raise ValueError(f"{name} {value!r} is not a code of the catalogue")
+    return int(value)
+
+
+def parse_rule(data: dict, now: datetime, position: int) -> fstore.FaultRule:
+    unknown = set(data) - RULE_FIELDS
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+    drop = str(data.get("drop") or "").lower()
+    if drop and drop not in DROP_MODES:
+        raise ValueError(f"drop must be one of {DROP_MODES}")
+    cstat = _cstat(data.get("cstat"))
+    latency = _opt_int(data, "latency_ms")
+    if cstat is None and latency is None and not drop:
+        raise ValueError("a rule needs an effect: cstat, latency_ms or drop")
+    expires = None
+    if data.get("expires_in_s") is not None:
+        expires = now.timestamp() + float(data["expires_in_s"])
+    elif data.get("expires_at"):
+        expires = datetime.fromisoformat(str(data["expires_at"])).timestamp()
+    remaining = _opt_int(data, "remaining")
+    if remaining is not None and remaining < 1:
+        raise ValueError("remaining must be at least 1 (omit it for an unlimited rule)")
+    return fstore.FaultRule(
+        id=new_rule_id(), position=position, operation=str(data.get("operation") or ""),
+        issuer=str(data.get("issuer") or ""), mod=_opt_int(data, "mod"), serie=_opt_int(data, "serie"),
+        key_suffix=str(data.get("key_suffix") or ""), cUF=_cuf(data.get("uf")), cstat=cstat, latency_ms=latency,
+        drop_mode=drop, remaining=remaining, expires_ts=expires, description=str(data.get("description") or ""),
+    )
+
+
+def _clock_delta(data: dict) -> timedelta:
+    parts = {k: float(data[k]) for k in ("seconds", "minutes", "hours", "days") if data.get(k) is not None}
+    if not parts:
+        raise ValueError("give seconds, minutes, hours and/or days")
+    return timedelta(**parts)
+
+
+def reset_clock(auth: "Authorizer") -> None:
+    clock = auth.clock
+    if isinstance(clock, StoreClock):
+        clock.reset()
+    elif hasattr(clock, "set"):
+        from datetime import timezone
+
+        clock.set(datetime.now(timezone.utc), frozen=False)
+
+
+def routes(auth: "Authorizer") -> list[Route]:
+    store = auth.store
+
+    def handler(fn):
+        async def endpoint(request: Request) -> JSONResponse:
+            try:
+                return await fn(request)
+            except (ValueError, TypeError, KeyError) as exc:
+                return error(400, str(exc))
+        return endpoint
+
+    # --- overview
+    async def overview(request: Request) -> JSONResponse:
+        def read(tx):
+            return {
+                "rules": [r.as_json() for r in fstore.list_rules(tx)],
+                "services": [s.as_json() for s in fstore.list_states(tx)],
+                "latency": fstore.kv_get(tx, "latency"),
+                "consumption": fstore.kv_get(tx, "consumption"),
+                "blocks": [b.as_json() for b in fstore.list_blocks(tx)],
+            }
+        out = store.read(read)
+        out["clock"] = clock_state(auth.clock)
+        return JSONResponse(out)
+
+    # --- rules
+    async def list_rules(request: Request) -> JSONResponse:
+        return JSONResponse([r.as_json() for r in store.read(fstore.list_rules)])
+
+    async def add_rule(request: Request) -> JSONResponse:
+        return await _add(await json_body(request))
+
+    async def delete_rules(request: Request) -> JSONResponse:
+        return JSONResponse({"deleted": store.run(lambda tx: fstore.delete_rule(tx))})
+
+    async def delete_rule(request: Request) -> JSONResponse:
+        rid = request.path_params["rule_id"]
+        n = store.run(lambda tx: fstore.delete_rule(tx, rid))
+        return JSONResponse({"deleted": n}) if n else error(404, "unknown rule")
+
+    async def drop(request: Request) -> JSONResponse:
+        data = await json_body(request)
+        data.setdefault("drop", "close")
+        data.setdefault("remaining", 1)
+        data.setdefault("operation", "NFeAutorizacao4")
+        return await _add(data)
+
+    async def _add(data: dict) -> JSONResponse:
+        now = auth.clock.now()  # read before the transaction: the store clock reads the store itself
+        parse_rule(data, now, 0)  # validate before taking a sequence number
+
+        def unit(tx):
+            rule = parse_rule(data, now, tx.next_seq("fault_rule", 0))
+            fstore.insert_rule(tx, rule)
+            return rule
+        return JSONResponse(store.run(unit).as_json(), status_code=201)
+
+    # --- service states
+    async def list_states(request: Request) -> JSONResponse:
+        return JSONResponse([s.as_json() for s in store.read(fstore.list_states)])
+
+    async def put_state(request: Request) -> JSONResponse:
+        data = await json_body(request)
+        unknown = set(data) - {"uf", "service", "cstat", "async_delay_s", "async_polls", "xObs"}
+        if unknown:
+            raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+        cuf = _cuf(data.get("uf")) or auth.settings.cUF
+        cstat = int(data.get("cstat", 107))
+        if cstat not in (107, 108, 109):
+            raise ValueError("cstat must be 107 (in operation), 108 or 109 (paused)")
+        service = str(data.get("service") or "*")
+        if service != "*" and service not in {s.name for s in auth.services}:
+            raise ValueError(f"unknown service {service}; one of {[s.name for s in auth.services]} or '*'")
+        delay = data.get("async_delay_s")
+        st = fstore.ServiceState(cuf, service, cstat, None if delay is None else float(delay),
+                                 _opt_int(data, "async_polls"), str(data.get("xObs") or ""))
+        store.run(lambda tx: fstore.put_state(tx, st))
+        return JSONResponse(st.as_json())
+
+    async def clear_states(request: Request) -> JSONResponse:
+        store.run(fstore.clear_states)
+        return JSONResponse({"services": []})
+
+    # --- latency
+    async def put_latency(request: Request) -> JSONResponse:
+        data = await json_body(request)
+        unknown = set(data) - LATENCY_FIELDS
+        if unknown:
+            raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+        if (data.get("distribution") or "fixed") not in DISTRIBUTIONS:
+            raise ValueError(f"distribution must be one of {DISTRIBUTIONS}")
+        float(data.get("ms", 0))
+
+        def unit(tx):
+            fstore.kv_put(tx, "latency", data)
+            fstore.bump(tx)
+        store.run(unit)
+        return JSONResponse(data)
+
+    async def delete_latency(request: Request) -> JSONResponse:
+        def unit(tx):
+            fstore.kv_delete(tx, "latency")
+            fstore.bump(tx)
+        store.run(unit)
+        return JSONResponse({"latency": None})
+
+    # --- consumption (656)
+    async def get_consumption(request: Request) -> JSONResponse:
+        from ..faults import consumption
+
+        def read(tx):
+            return fstore.kv_get(tx, "consumption"), [b.as_json() for b in fstore.list_blocks(tx)]
+        override, blocks = store.read(read)
+        lim = consumption.limits(auth.settings, override)
+        return JSONResponse({"enabled": lim is not None, "override": override, "blocks": blocks,
+                             "limits": None if lim is None else {
+                                 "thresholds": dict(lim.thresholds), "window_s": lim.window_s,
+                                 "suspension_s": lim.suspension_s, "block_after": lim.block_after}})
+
+    async def put_consumption(request: Request) -> JSONResponse:
+        data = await json_body(request)
+        unknown = set(data) - CONSUMPTION_FIELDS
+        if unknown:
+            raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+
+        def unit(tx):
+            current = fstore.kv_get(tx, "consumption") or {}
+            current.update(data)
+            fstore.kv_put(tx, "consumption", current)
+            fstore.bump(tx)
+        store.run(unit)
+        return await get_consumption(request)
+
+    async def release(request: Request) -> JSONResponse:
+        data = await json_body(request) if await request.body() else {}
+        n = store.run(lambda tx: fstore.release(tx, data.get("issuer"), data.get("service")))
+        return JSONResponse({"released": n})
+
+    # --- clock
+    def controllable():
+        if not hasattr(auth.clock, "advance"):
+            raise LookupError
+        return auth.clock
+
+    async def get_clock(request: Request) -> JSONResponse:
+        return JSONResponse(clock_state(auth.clock))
+
+    def clock_op(op):
+        async def endpoint(request: Request) -> JSONResponse:
+            data = await json_body(request) if await request.body() else {}
+            try:
+                clock = controllable()
+            except LookupError:
+                return error(409, "the clock is not controllable: serve with clock_control=true "
+                                  "(FAKE_SEFAZ_CLOCK_CONTROL=1)")
+            op(clock, data)
+            return JSONResponse(clock_state(clock))
+        return endpoint
+
+    def _set(clock, data):
+        instant = datetime.fromisoformat(str(data["instant"]))
+        if instant.tzinfo is None:
+            raise ValueError("instant needs a UTC offset, e.g. 2026-01-31T23:59:00-03:00")
+        clock.set(instant, frozen=data.get("frozen"))
+
+    async def delete_consumption(request: Request) -> JSONResponse:
+        def unit(tx):
+            fstore.kv_delete(tx, "consumption")
+            fstore.release(tx)
+            fstore.bump(tx)
+        store.run(unit)
+        return await get_consumption(request)
+
+    async def clear(request: Request) -> JSONResponse:
+        store.run(fstore.clear_faults)
+        reset_clock(auth)
+        return JSONResponse({"cleared": True})
+
+    # --- reset, export, import
+    async def reset(request: Request) -> JSONResponse:
+        store.run(fstore.wipe)
+        reset_clock(auth)
+        return JSONResponse({"reset": True, "tables": fstore.all_tables()})
+
+    async def export_state(request: Request) -> JSONResponse:
+        tables = store.read(fstore.export_tables)
+        return JSONResponse({"format": "fake-sefaz-state/1", "exported_at": auth.clock.now().isoformat(),
+                             "tables": tables})
+
+    async def import_state(request: Request) -> JSONResponse:
+        data = await json_body(request)
+        tables = data.get("tables")
+        if not isinstance(tables, dict):
+            raise ValueError("expected {\"tables\": {table: {\"columns\": [...], \"rows\": [[...]]}}}")
+        replace = request.query_params.get("merge", "").lower() not in ("1", "true", "yes")
+        counts = store.run(lambda tx: fstore.import_tables(tx, tables, replace=replace))
+        return JSONResponse({"imported": counts, "replaced": replace})
+
+    H = handler
+    return [
+        Route("/admin/faults", H(overview), methods=["GET"]),
+        Route("/admin/faults/rules", H(list_rules), methods=["GET"]),
+        Route("/admin/faults/rules", H(add_rule), methods=["POST"]),
+        Route("/admin/faults/rules", H(delete_rules), methods=["DELETE"]),
+        Route("/admin/faults/rules/{rule_id}", H(delete_rule), methods=["DELETE"]),
+        Route("/admin/faults/drop", H(drop), methods=["POST"]),
+        Route("/admin/faults/services", H(list_states), methods=["GET"]),
+        Route("/admin/faults/services", H(put_state), methods=["PUT", "POST"]),
+        Route("/admin/faults/services", H(clear_states), methods=["DELETE"]),
+        Route("/admin/faults/latency", H(put_latency), methods=["PUT", "POST"]),
+        Route("/admin/faults/latency", H(delete_latency), methods=["DELETE"]),
+        Route("/admin/faults/consumption", H(get_consumption), methods=["GET"]),
+        Route("/admin/faults/consumption", H(put_consumption), methods=["PUT", "POST"]),
+        Route("/admin/faults/consumption", H(delete_consumption), methods=["DELETE"]),
+        Route("/admin/faults/consumption/release", H(release), methods=["POST"]),
+        Route("/admin/faults/clear", H(clear), methods=["POST"]),
+        Route("/admin/faults/clock", H(get_clock), methods=["GET"]),
+        Route("/admin/faults/clock/advance", H(clock_op(lambda c, d: c.advance(_clock_delta(d)))), methods=["POST"]),
+        Route("/admin/faults/clock/set", H(clock_op(_set)), methods=["POST"]),
+        Route("/admin/faults/clock/freeze", H(clock_op(lambda c, d: c.freeze())), methods=["POST"]),
+        Route("/admin/faults/clock/unfreeze", H(clock_op(lambda c, d: c.unfreeze())), methods=["POST"]),
+        Route("/admin/faults/clock/reset", H(clock_op(lambda c, d: reset_clock(auth))), methods=["POST"]),
+        Route("/admin/reset", H(reset), methods=["POST"]),
+        Route("/admin/state", H(export_state), methods=["GET"]),
+        Route("/admin/state", H(import_state), methods=["PUT", "POST"]),
+    ]
+
+
+# --- OpenAPI description of these endpoints (assembled by web/openapi.py) --------------------------------------
+
+def _obj(props: dict, required: list[str] | None = None) -> dict:
+    out: dict = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    return out
+
+
+_S, _I, _N, _B = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+RULE_SCHEMA = _obj({
+    "operation": {**_S, "description": "service name, operation or payload root (NFeAutorizacao4, enviNFe, ...); empty = any"},
+    "issuer": {**_S, "description": "CNPJ/CPF of the issuer"}, "mod": _I, "serie": _I,
+    "key_suffix": {**_S, "description": "the access key ends with this"}, "uf": {**_S, "description": "sigla or code"},
+    "cstat": {**_I, "description": "forced outcome (catalogue code)"},
+    "latency_ms": _I, "drop": {"type": "string", "enum": list(DROP_MODES)},
+    "remaining": {**_I, "description": "uses left; omitted = unlimited"},
+    "expires_in_s": _N, "expires_at": {**_S, "format": "date-time"}, "description": _S,
+})
+STATE_SCHEMA = _obj({"uf": _S, "service": {**_S, "description": "service name or '*'"},
+                     "cstat": {"type": "integer", "enum": [107, 108, 109]}, "async_delay_s": _N, "async_polls": _I,
+                     "xObs": _S})
+LATENCY_SCHEMA = _obj({"ms": _N, "distribution": {"type": "string", "enum": list(DISTRIBUTIONS)}, "max_ms": _N,
+                       "stddev_ms": _N, "services": {"type": "array", "items": _S}})
+CONSUMPTION_SCHEMA = _obj({"enabled": _B, "thresholds": {"type": "object", "additionalProperties": _I},
+                           "window_s": _N, "suspension_s": _N, "block_after": _I})
+CLOCK_SCHEMA = _obj({"now": {**_S, "format": "date-time"}, "frozen": _B, "offset_s": _N, "controllable": _B})
+STATE_DUMP = _obj({"format": _S, "exported_at": _S, "tables": {"type": "object", "additionalProperties": _obj(
+    {"columns": {"type": "array", "items": _S}, "rows": {"type": "array", "items": {"type": "array"}}})}})
+
+
+def _op(summary: str, body: dict | None = None, answer: dict | None = None, tag: str = "faults") -> dict:
+    op: dict = {"summary": summary, "tags": [tag], "responses": {
+        "200": {"description": "OK", "content": {"application/json": {"schema": answer or {"type": "object"}}}},
+        "400": {"description": "invalid request"}}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return op
+
+
+OPENAPI_PATHS: dict = {
+    "/admin/faults": {"get": _op("Everything the fault engine holds: rules, service states, latency, 656, clock")},
+    "/admin/faults/rules": {
+        "get": _op("List fault rules (in match order)", answer={"type": "array", "items": RULE_SCHEMA}),
+        "post": _op("Add a rule: force a cStat / add latency / drop the answer for matching requests", RULE_SCHEMA, RULE_SCHEMA),
+        "delete": _op("Delete every rule"),
+    },
+    "/admin/faults/rules/{rule_id}": {"delete": {**_op("Delete one rule"), "parameters": [
+        {"name": "rule_id", "in": "path", "required": True, "schema": _S}]}},
+    "/admin/faults/drop": {"post": _op("Process then drop the next answer(s): a rule with drop=close|timeout "
+                                       "(defaults: operation NFeAutorizacao4, remaining 1)", RULE_SCHEMA, RULE_SCHEMA)},
+    "/admin/faults/services": {
+        "get": _op("Service states per UF", answer={"type": "array", "items": STATE_SCHEMA}),
+        "put": _op("Set a service state: 107/108/109, asynchronous delay (s) or polls", STATE_SCHEMA, STATE_SCHEMA),
+        "delete": _op("Every service back to 107, synchronous defaults"),
+    },
+    "/admin/faults/latency": {"put": _op("Latency for every SOAP answer (fixed or a distribution)", LATENCY_SCHEMA),
+                              "delete": _op("No injected latency")},
+    "/admin/faults/consumption": {"get": _op("656 limits in force and current suspensions/blocks"),
+                                  "put": _op("Switch 656 on/off and set its limits", CONSUMPTION_SCHEMA),
+                                  "delete": _op("Back to the settings' 656 limits; every block released")},
+    "/admin/faults/clear": {"post": _op("Every fault off and the clock back to real time; documents are kept")},
+    "/admin/faults/consumption/release": {"post": _op("Release suspensions/blocks (of an issuer, of a service)",
+                                                      _obj({"issuer": _S, "service": _S}))},
+    "/admin/faults/clock": {"get": _op("The server's clock", answer=CLOCK_SCHEMA, tag="clock")},
+    "/admin/faults/clock/advance": {"post": _op("Move the clock forward", _obj({"seconds": _N, "minutes": _N, "hours": _N, "days": _N}), CLOCK_SCHEMA, "clock")},
+    "/admin/faults/clock/set": {"post": _op("Set the clock to an instant", _obj({"instant": {**_S, "format": "date-time"}, "frozen": _B}, ["instant"]), CLOCK_SCHEMA, "clock")},
+    "/admin/faults/clock/freeze": {"post": _op("Stop the clock", answer=CLOCK_SCHEMA, tag="clock")},
+    "/admin/faults/clock/unfreeze": {"post": _op("Let the clock run again", answer=CLOCK_SCHEMA, tag="clock")},
+    "/admin/faults/clock/reset": {"post": _op("Back to real time", answer=CLOCK_SCHEMA, tag="clock")},
+    "/admin/reset": {"post": _op("Delete all state: every table of the store, faults included; clock back to real time", tag="state")},
+    "/admin/state": {"get": _op("Export every table of the store (documents, lots, events, registry, ...)", answer=STATE_DUMP, tag="state"),
+                     "put": {**_op("Import a state export (replaces everything; ?merge=1 adds rows)", STATE_DUMP, tag="state"),
+                             "parameters": [{"name": "merge", "in": "query", "schema": _B}]}},
+}

@@ -1,0 +1,155 @@
+"""Scenario files and the conformance runner: coverage of every answerable cStat, the runner against the
+in-process server, against a separately started `fake-sefaz serve --workers 2`, and against a non-fake endpoint."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import httpx
+import pytest
+
+from conftest import server_settings
+from fake_sefaz.conformance import coverage
+from fake_sefaz.conformance.runner import PASSED, SKIPPED, Target, run, run_scenario, select, table
+from fake_sefaz.conformance.scenario import ScenarioError, default_directory, load
+
+SCENARIOS = load(default_directory())
+
+
+def test_every_answerable_code_has_a_scenario():
+    """Answerable codes come from the rule tags and the service modules (coverage.py), never a hand list."""
+    answerable = coverage.answerable_codes()
+    assert {100, 107, 204, 656, 108, 109} <= answerable  # the derivation sees rules, services and faults
+    missing = answerable - coverage.covered_codes(SCENARIOS)
+    assert not missing, f"cStat codes the server can answer without a scenario in scenarios/: {sorted(missing)}"
+
+
+def test_a_new_rule_code_is_demanded(monkeypatch):
+    """The coverage derivation follows the code: a new tagged rule makes its code answerable."""
+    import fake_sefaz.rules.nfe as nfe_rules
+    from fake_sefaz.rules import rule
+
+    @rule("TEST-ONLY", 233)
+    def fake_rule(ctx):
+        pass
+
+    fake_rule.__module__ = nfe_rules.__name__
+    monkeypatch.setattr(nfe_rules, "fake_rule_for_test", fake_rule, raising=False)
+    assert 233 in coverage.answerable_codes()
+    assert 233 not in coverage.covered_codes(SCENARIOS)
+
+
+def test_scenario_files_are_checked(tmp_path):
+    (tmp_path / "a.yaml").write_text("name: x\ndescription: y\nsteps: [{sned: {}}]\n")
+    with pytest.raises(ScenarioError):
+        load(tmp_path)
+    (tmp_path / "a.yaml").write_text("scenarios:\n  - {name: x, description: d, steps: []}\n  - {name: x, description: d, steps: []}\n")
+    with pytest.raises(ScenarioError):
+        load(tmp_path)
+    (tmp_path / "a.yaml").write_text("name: x\nsteps: []\n")
+    with pytest.raises(ScenarioError):
+        load(tmp_path)
+
+
+def test_select_like_pytest_k():
+    names = {s.name for s in select(SCENARIOS, "status-107 or receipt-106")}
+    assert names == {"status-107-in-operation", "receipt-106-unknown"}
+    assert all("fault" not in s.name for s in select(SCENARIOS, "not fault"))
+
+
+def _settings_factory(pki):
+    def make(directory, **overrides):
+        directory.mkdir(parents=True, exist_ok=True)
+        return server_settings(pki, directory, **overrides)
+    return make
+
+
+def test_runner_in_process_every_scenario_passes(pki):
+    results = run(SCENARIOS, pki=pki, settings_factory=_settings_factory(pki), timeout=15)
+    failed = [r for r in results if r.status != PASSED]
+    assert not failed, table(failed)
+    assert len(results) == len(SCENARIOS)
+
+
+def test_runner_reports_a_failure(pki, tmp_path):
+    (tmp_path / "bad.yaml").write_text(
+        "name: wrong-expectation\ndescription: expects 108 from a running service\n"
+        "steps:\n  - status: {}\n    expect: {cStat: 108}\n")
+    results = run(load(tmp_path), pki=pki, settings_factory=_settings_factory(pki))
+    assert results[0].status == "failed" and "expected 108" in results[0].message and "107" in results[0].message
+
+
+def test_fake_only_scenarios_are_skipped_against_another_authorizer(pki, server):
+    """Against an endpoint that is not a fake-sefaz (no admin API) only plain SOAP scenarios run."""
+    target = Target(server.url, pki, is_fake=False)
+    with httpx.Client(timeout=15) as http:
+        results = {sc.name: run_scenario(sc, target, http) for sc in select(SCENARIOS, "fault-108 or status-107 or query-217")}
+    assert results["fault-108-authorization-paused"].status == SKIPPED
+    assert results["status-107-in-operation"].status == PASSED
+    assert results["query-217-unknown-key"].status == PASSED
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(pki, tmp_path):
+    """`fake-sefaz serve --workers 2` in its own processes, faults and clock shared through the store."""
+    port = _free_port()
+    env = {**os.environ, "FAKE_SEFAZ_CLOCK_CONTROL": "1", "FAKE_SEFAZ_SQLITE_SYNCHRONOUS": "NORMAL"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fake_sefaz.cli", "serve", "--port", str(port), "--workers", "2",
+         "--data-dir", str(tmp_path / "data"), "--certs-dir", str(pki.directory)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/admin/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_conformance_cli_against_a_separately_started_server(served, pki, tmp_path):
+    report = tmp_path / "junit.xml"
+    r = subprocess.run(
+        [sys.executable, "-m", "fake_sefaz.cli", "conformance", "--endpoint", served, "--certs-dir", str(pki.directory),
+         "--junit", str(report), "--timeout", "15"],
+        capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    suite = ET.parse(report).getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert len(cases) == len(SCENARIOS) and suite.get("failures") == "0"
+    skipped = {c.get("name") for c in cases if c.find("skipped") is not None}
+    assert skipped == {s.name for s in SCENARIOS if s.settings}  # only those needing other server settings
+    assert "passed" in r.stdout and "[" in r.stderr  # the table, and the progress bar
+
+
+def test_conformance_cli_exits_non_zero_on_failure(served, pki, tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "bad.yaml").write_text(
+        "name: wrong\ndescription: d\nsteps:\n  - status: {}\n    expect: {cStat: 109}\n")
+    r = subprocess.run([sys.executable, "-m", "fake_sefaz.cli", "conformance", "--endpoint", served, "-q",
+                        "--certs-dir", str(pki.directory), "--scenarios", str(tmp_path / "s")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "1 failed" in r.stdout
