@@ -19,11 +19,11 @@ from .settings import ENV_PREFIX, Settings
 
 
 def services_table() -> str:
-    rows = ["| Service | Operation | Payload root → answer | WSDL (`GET <url>?wsdl`) | Codes it answers itself |",
-            "|---|---|---|---|---|"]
+    rows = ["| Service | URL with default settings | Operation | Payload root → answer | WSDL (`GET <url>?wsdl`) "
+            "| Codes it answers itself |", "|---|---|---|---|---|---|"]
     for s in all_services():
         answer = "ret" + s.root[0].upper() + s.root[1:] if s.root != "ConsCad" else "retConsCad"
-        rows.append(f"| `{s.name}` | `{s.operation}` | `{s.root}` → `{answer}` | `{s.wsdl_file}` | "
+        rows.append(f"| `{s.name}` | `http://127.0.0.1:8080/{s.name}` | `{s.operation}` | `{s.root}` → `{answer}` | `{s.wsdl_file}` | "
                     f"{', '.join(str(c) for c in s.codes)} |")
     return "\n".join(rows)
 
@@ -47,7 +47,21 @@ def cstat_table() -> str:
     return "\n".join(rows)
 
 
-BLOCKS = {"services": services_table, "settings": settings_table, "cstat": cstat_table}
+FEATURE_ORDER = ("events", "registry", "nfce", "faults", "perf")
+
+
+def features() -> str:
+    """The feature sections, kept in docs/readme/<feature>.md beside the code they describe."""
+    folder = Path(__file__).resolve().parent.parent / "docs" / "readme"
+    parts = []
+    for name in FEATURE_ORDER:
+        path = folder / f"{name}.md"
+        if path.exists():
+            parts.append("#" + path.read_text(encoding="utf-8").strip())  # '## X' becomes '### X'
+    return "\n\n".join(parts)
+
+
+BLOCKS = {"services": services_table, "settings": settings_table, "cstat": cstat_table, "features": features}
 
 
 def render(readme: str) -> str:
