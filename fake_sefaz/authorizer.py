@@ -63,6 +63,10 @@ class Authorizer:
         self.parsers = Parsers()
         self.services: tuple[Service, ...] = all_services()
         self._by_root = by_root(self.services)
+        # Issue 4: the taxpayer registry file (settings.registry_file), loaded once per content.
+        from .registry import load_at_start
+
+        load_at_start(self)
 
     # --- hooks later services extend
     def async_delay(self) -> float:

@@ -8,8 +8,14 @@ Features add their group here, in the position the MOC gives it.
 from __future__ import annotations
 
 from .nfe import NFE_RULES
+from .registry import REGISTRY_DENIALS, REGISTRY_REJECTIONS
 
 # Everything checked on one NF-e before the store is consulted, in order.
 NFE_PIPELINE: tuple = (
     *NFE_RULES,
+    # Issuer IE and accreditation, recipient IE (registry rejections: 229 209 230 231 203 781 233).
+    *REGISTRY_REJECTIONS,
+    # Denials LAST: a denied NF-e is stored and burns its number, so it must pass every rejection rule first
+    # (DF Portaria 403/2009 art. 10 § 3). Keep new rejection groups above this line.
+    *REGISTRY_DENIALS,
 )
