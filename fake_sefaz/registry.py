@@ -337,7 +337,7 @@ def parse_file(path: str | Path) -> list[Taxpayer]:
     else:
         import yaml
 
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
     if isinstance(data, dict):
         data = data.get("taxpayers")
     if not isinstance(data, list):
@@ -370,6 +370,31 @@ def load_file(auth_or_store: Any, path: str | Path, *, force: bool = False) -> i
     return store.run(unit)
 
 
+def dump_file(taxpayers: Iterable[Taxpayer], path: str | Path) -> int:
+    """Write taxpayers in the fixtures format: JSON for *.json, YAML otherwise. Returns how many."""
+    path = Path(path)
+    items = [t.to_json() for t in taxpayers]
+    for item in items:
+        item.pop("source", None)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps({"taxpayers": items}, ensure_ascii=False), encoding="utf-8")
+    else:
+        import yaml
+
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        path.write_text(yaml.dump({"taxpayers": items}, Dumper=dumper, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    return len(items)
+
+
+def check_settings(settings: Any) -> None:
+    if settings.unknown_issuer not in ("regular", "reject"):
+        raise ValueError("unknown_issuer is 'regular' or 'reject'")
+    if settings.unknown_recipient_ie not in ("accept", "reject"):
+        raise ValueError("unknown_recipient_ie is 'accept' or 'reject'")
+
+
 def load_at_start(auth: "Authorizer") -> None:
+    check_settings(auth.settings)
     if auth.settings.registry_file:
         load_file(auth, auth.settings.registry_file)

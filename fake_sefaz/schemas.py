@@ -15,6 +15,7 @@ from lxml import etree
 
 _NFE = "nfe/schemas/v4_0/"
 _EVT = "nfe_evento_generico/schemas/v1_0/"
+_DATA = "fake_sefaz:data/schemas/"  # a schema shipped in this package, not in nfelib
 
 # name -> path inside the nfelib package (or inside fake_sefaz/data for schemas nfelib lacks)
 SCHEMA_FILES: dict[str, str] = {
@@ -34,6 +35,9 @@ SCHEMA_FILES: dict[str, str] = {
     "envEvento": _EVT + "envEvento_v1.00.xsd",
     "retEnvEvento": _EVT + "retEnvEvento_v1.00.xsd",
     "procEventoNFe": _EVT + "procEventoNFe_v1.00.xsd",
+    # Consulta Cadastro 2.00: nfelib lacks it; written from the published layout (fake_sefaz/data/schemas).
+    "ConsCad": _DATA + "consCad_v2.00.xsd",
+    "retConsCad": _DATA + "retConsCad_v2.00.xsd",
 }
 
 
@@ -61,7 +65,10 @@ class Schemas:
     def path(self, name: str) -> Path:
         if name in self._extra:
             return self._extra[name]
-        return nfelib_path(SCHEMA_FILES[name])
+        relative = SCHEMA_FILES[name]
+        if relative.startswith(_DATA):
+            return Path(__file__).resolve().parent / relative.removeprefix("fake_sefaz:")
+        return nfelib_path(relative)
 
     def get(self, name: str) -> etree.XMLSchema:
         schema = self._compiled.get(name)

@@ -37,9 +37,9 @@ class Service:
 
 def all_services() -> tuple[Service, ...]:
     """Every service this server answers, in the order the README lists them."""
-    from . import authorization, query, receipt, status
+    from . import authorization, cadastro, query, receipt, status
 
-    return (status.SERVICE, authorization.SERVICE, receipt.SERVICE, query.SERVICE)
+    return (status.SERVICE, authorization.SERVICE, receipt.SERVICE, query.SERVICE, cadastro.SERVICE)
 
 
 def by_root(services: tuple[Service, ...]) -> dict[str, Service]:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 # Modules (under fake_sefaz.web) contributing routes, in the order they are matched.
 WEB_MODULES: tuple[str, ...] = (
     "admin_core",
+    "admin_taxpayers",
+    "openapi",  # /admin/openapi.json, assembled from each module's OPENAPI_PATHS / OPENAPI_COMPONENTS
 )
 
 
