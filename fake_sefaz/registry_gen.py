@@ -39,6 +39,7 @@ def generate(count: int, uf: str = "SP", *, seed: int | None = 0, today: date | 
     today = today or date.today()
     uf = uf.upper()
     cmun, xmun = capital_of(code_of(uf))
+    cmun = f"{int(cmun):07d}"
     companies = [_clean(faker.company()) for _ in range(500)]
     people = [_clean(faker.name()) for _ in range(500)]
     streets = [_clean(faker.street_name()) for _ in range(500)]
