@@ -33,8 +33,8 @@ DDL = [
         source TEXT NOT NULL,
         PRIMARY KEY (doc, ie)
     )""",
-    "CREATE INDEX IF NOT EXISTS taxpayers_ie ON taxpayers (ie)",
-    "CREATE INDEX IF NOT EXISTS taxpayers_uf ON taxpayers (uf, doc)",
+    # (ie, uf) and no index led by uf: with uf first the planner may pick it (one value) and scan the UF.
+    "CREATE INDEX IF NOT EXISTS taxpayers_ie_uf ON taxpayers (ie, uf)",
     # Files already loaded (by content hash): workers starting after `serve` prepared the store skip them.
     """CREATE TABLE IF NOT EXISTS registry_loads (
         fingerprint TEXT PRIMARY KEY, path TEXT NOT NULL, rows INTEGER NOT NULL
