@@ -74,6 +74,11 @@ class Authorizer:
 
         self.faults = FaultEngine(self)
 
+        # Issue 4: the taxpayer registry file (settings.registry_file), loaded once per content.
+        from .registry import load_at_start
+
+        load_at_start(self)
+
     # --- hooks later services extend
     def async_delay(self) -> float:
         delay = self.faults.async_delay()  # service state set by the admin API (faults), else the setting

@@ -137,3 +137,15 @@ def cons_reci_nfe(tpAmb: int, nRec: str) -> etree._Element:
     _sub(el, "tpAmb", tpAmb)
     _sub(el, "nRec", nRec)
     return el
+
+
+def cons_cad(uf: str, *, ie: str | None = None, cnpj: str | None = None, cpf: str | None = None) -> etree._Element:
+    """ConsCad 2.00 (CadConsultaCadastro4): exactly one of ie, cnpj, cpf."""
+    el = _el("ConsCad", versao="2.00")
+    inf = etree.SubElement(el, "{%s}infCons" % NFE)
+    _sub(inf, "xServ", "CONS-CAD")
+    _sub(inf, "UF", uf)
+    for tag, value in (("IE", ie), ("CNPJ", cnpj), ("CPF", cpf)):
+        if value is not None:
+            _sub(inf, tag, value)
+    return el

@@ -22,6 +22,7 @@ from faker import Faker
 from lxml import etree
 
 from fake_sefaz import __version__
+from fake_sefaz.ie import generate as generate_ie
 from fake_sefaz.keys import FORBIDDEN_CNF, build_key, cnpj_dvs, cpf_dvs
 from fake_sefaz.municipalities import capital_of
 from fake_sefaz.ufs import code_of, sigla_of, tz_of
@@ -131,7 +132,9 @@ class NFeFactory:
         self.tpAmb = tpAmb
         self.cnpj = cnpj or random_cnpj(self.rng)
         self.razao = clean_text(razao or self.faker.company().upper())
-        self.ie = sp_ie(self.rng) if self.cUF == 35 else "".join(str(self.rng.randrange(10)) for _ in range(9))
+        # A valid IE of the emitter's UF (rule 209 checks the UF's check digits); one per UF the factory uses.
+        self.ie = sp_ie(self.rng) if self.cUF == 35 else generate_ie(sigla_of(self.cUF), self.rng)
+        self._ies = {self.cUF: self.ie}
         self._emit_street = self._street()
 
     # ----------------------------------------------------------------------------------------------------------
@@ -216,7 +219,9 @@ class NFeFactory:
         _sub(emit, "CNPJ", cnpj)
         _sub(emit, "xNome", razao)
         self._address(emit, "enderEmit", code, self._emit_street)
-        _sub(emit, "IE", self.ie)
+        if code not in self._ies:
+            self._ies[code] = generate_ie(sigla_of(code), random.Random(f"{self.cnpj}:{code}"))
+        _sub(emit, "IE", self._ies[code])
         _sub(emit, "CRT", 3)
 
         if dest_doc is not None:

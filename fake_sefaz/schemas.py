@@ -44,10 +44,14 @@ SCHEMA_FILES: dict[str, str] = {
     "e210210": "nfe_evento_mde/schemas/v1_0/e210210_v1.00.xsd",
     "e210220": "nfe_evento_mde/schemas/v1_0/e210220_v1.00.xsd",
     "e210240": "nfe_evento_mde/schemas/v1_0/e210240_v1.00.xsd",
+    # Consulta Cadastro 2.00: nfelib lacks it; written from the published layout (fake_sefaz/data/schemas).
+    "ConsCad": DATA + "consCad_v2.00.xsd",
+    "retConsCad": DATA + "retConsCad_v2.00.xsd",
 }
 
 
 def nfelib_path(relative: str) -> Path:
+    """A schema file: inside the nfelib wheel, or (prefix DATA) shipped in fake_sefaz/data/schemas."""
     if relative.startswith(DATA):
         return Path(str(resources.files("fake_sefaz").joinpath("data/schemas", relative[len(DATA):])))
     return Path(str(resources.files("nfelib").joinpath(relative)))

@@ -21,7 +21,14 @@ def prepare(settings: Settings) -> None:
     from .store import open_store
 
     build_trust(settings)
-    open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous).close()
+    store = open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    try:
+        if settings.registry_file:  # issue 4: load the registry once, before the workers start
+            from .registry import load_file
+
+            load_file(store, settings.registry_file)
+    finally:
+        store.close()
 
 
 def serve(settings: Settings) -> None:

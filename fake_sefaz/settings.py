@@ -90,6 +90,13 @@ class Settings:
     consumption_receipt_queries: int = setting(40, "656: consReciNFe of the same receipt, more than this per window")
     consumption_event_rejections: int = setting(20, "656: the same event rejected again, more than this")
     consumption_inut_rejections: int = setting(20, "656: the same inutilização rejected again, more than this")
+    # --- taxpayer registry, denial, accreditation, CadConsultaCadastro4 (issue 4)
+    registry_file: str = setting("", "YAML or JSON file of taxpayers loaded (upserted) at start; format in docs/readme/registry.md, example fixtures/taxpayers.yaml")
+    unknown_issuer: str = setting("regular", "issuer (CNPJ/CPF + IE) not in the registry: \"regular\" auto-registers it as active and accredited; \"reject\" answers 230 (IE not registered) like a real authorizer")
+    unknown_recipient_ie: str = setting("accept", "recipient IE of this UF (indIEDest=1) not in the registry: \"accept\" or \"reject\" (233)")
+    recipient_denial: bool = setting(True, "302/303: deny for the recipient's irregularity (DF Portaria 403/2009 art. 10 II b); false as PI (recipient not a ground)")
+    suspension_days: int = setting(30, "301/302: a fisco suspension after notice makes the taxpayer irregular after more than this many days (DF art. 10 §9 II)")
+    cons_cad_cpf: bool = setting(True, "CadConsultaCadastro4 answers queries by CPF; false -> 262")
 
     @property
     def cUF(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .nfce import NFCE_OUTCOME_RULES, NFCE_RULES, zx_qr_code
 from .nfe import NFE_RULES
+from .registry import REGISTRY_DENIALS, REGISTRY_REJECTIONS
 
 # Everything checked on one NF-e before the store is consulted, in order.
 NFE_PIPELINE: tuple = (
@@ -16,7 +17,12 @@ NFE_PIPELINE: tuple = (
     # NFC-e (model 65) groups B, E, I, W (each rule returns at once for other models), then the QR code (ZX).
     *NFCE_RULES,
     zx_qr_code,
-    # Outcomes that are authorizations, not rejections (150 for a late offline NFC-e): keep them LAST, after
-    # every rejection and denial group, since the first "failure" decides the answer.
+    # Issuer IE and accreditation, recipient IE (registry rejections: 229 209 230 231 203 781 233).
+    *REGISTRY_REJECTIONS,
+    # Denials after every rejection: a denied NF-e is stored and burns its number, so it must pass every
+    # rejection rule first (DF Portaria 403/2009 art. 10 § 3). Keep new rejection groups above this line.
+    *REGISTRY_DENIALS,
+    # Outcomes that are authorizations, not rejections (150 for a late offline NFC-e): LAST, since the first
+    # "failure" decides the answer and a denial outranks a late authorization.
     *NFCE_OUTCOME_RULES,
 )

@@ -39,10 +39,10 @@ class Service:
 
 def all_services() -> tuple[Service, ...]:
     """Every service this server answers, in the order the README lists them."""
-    from . import authorization, events, inutilization, query, receipt, status
+    from . import authorization, cadastro, events, inutilization, query, receipt, status
 
     return (status.SERVICE, authorization.SERVICE, receipt.SERVICE, query.SERVICE, events.SERVICE,
-            inutilization.SERVICE)
+            inutilization.SERVICE, cadastro.SERVICE)
 
 
 def by_root(services: tuple[Service, ...]) -> dict[str, Service]:

@@ -25,7 +25,8 @@ WEB_MODULES: tuple[str, ...] = (
     "portal_csc",
     "portal_nfce",
     "admin_faults",
-    "openapi",
+    "admin_taxpayers",
+    "openapi",  # /admin/openapi.json, assembled from each module's OPENAPI_PATHS / OPENAPI_COMPONENTS
 )
 
 

@@ -1,43 +1,63 @@
-"""GET /admin/openapi.json: the OpenAPI 3.1 description of the admin API, assembled from the `OPENAPI_PATHS`
-dicts of the modules in WEB_MODULES (a module without one contributes nothing)."""
+"""GET /admin/openapi.json: the admin API's OpenAPI 3.1 description, assembled from the web modules.
+
+Each module listed in web/__init__.py WEB_MODULES may expose `OPENAPI_PATHS = {path: {method: operation}}`
+and `OPENAPI_COMPONENTS = {schema name: JSON schema}` (referenced as #/components/schemas/<name>); this module
+merges them, so a feature documents its endpoints next to their code.
+"""
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from .. import __version__
+
 if TYPE_CHECKING:
     from ..authorizer import Authorizer
 
+OPENAPI_PATHS = {
+    "/admin/openapi.json": {
+        "get": {"summary": "This description", "tags": ["meta"],
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}}},
+    },
+}
 
-def document() -> dict:
+
+def build_openapi() -> dict[str, Any]:
     from . import WEB_MODULES
-    from .. import __version__
 
-    paths: dict = {}
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
     for name in WEB_MODULES:
         module = importlib.import_module(f"{__package__}.{name}")
-        for path, ops in (getattr(module, "OPENAPI_PATHS", None) or {}).items():
-            paths.setdefault(path, {}).update(ops)
+        for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
+            merged = paths.setdefault(path, {})
+            clash = set(merged) & set(operations)
+            if clash:
+                raise ValueError(f"OpenAPI: {path} {sorted(clash)} described twice (module {name})")
+            merged.update(operations)
+        for schema_name, schema in getattr(module, "OPENAPI_COMPONENTS", {}).items():
+            if schema_name in schemas and schemas[schema_name] != schema:
+                raise ValueError(f"OpenAPI: component {schema_name} defined differently by {name}")
+            schemas[schema_name] = schema
     return {
         "openapi": "3.1.0",
         "info": {"title": "fake-sefaz admin API", "version": __version__,
-                 "description": "JSON endpoints to control and inspect the fake SEFAZ authorizer. The SOAP web "
-                                "services themselves are described by their WSDLs (GET <service URL>?wsdl)."},
+                 "description": "JSON administration of the local SEFAZ authorizer (the SOAP services are "
+                                "described by their WSDLs at <service URL>?wsdl)."},
         "paths": dict(sorted(paths.items())),
+        "components": {"schemas": schemas},
     }
 
 
-OPENAPI_PATHS = {"/admin/openapi.json": {"get": {"summary": "This description", "tags": ["meta"],
-                                                 "responses": {"200": {"description": "OpenAPI 3.1 document"}}}}}
-
-
 def routes(auth: "Authorizer") -> list[Route]:
+    document = build_openapi()  # static: built once per process
+
     async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(document())
+        return JSONResponse(document)
 
     return [Route("/admin/openapi.json", openapi, methods=["GET"])]

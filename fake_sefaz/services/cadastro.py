@@ -1,0 +1,151 @@
+"""CadConsultaCadastro4: ConsCad (versao 2.00) -> retConsCad, the registration of taxpayers of this UF.
+
+Reads the same registry that drives denial (DF Portaria 403/2009 art. 20-A: the authorizer offers accredited
+emitters a query of its ICMS taxpayers' registration status). Query by CNPJ, CPF or IE; every registration
+with an IE found in the UF is one infCad: 111 one occurrence, 112 several. Business rules, in MOC order
+(MOC §4.7 "Consulta Cadastro", table K):
+
+K01 265 UF of the query is not this web service's; K02 257 (requester not an NF-e issuer: needs the TLS client
+certificate, which this transport does not see - not applied); K03 258 invalid CNPJ; K04 259 CNPJ not a
+taxpayer of the UF (also a CNPJ never seen: queries do not auto-register); K05 260 invalid IE; K06 261 IE not
+registered; K07 262 UF does not answer by CPF (setting cons_cad_cpf); K08 263 invalid CPF; K09 264 CPF not
+registered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from lxml import etree
+
+from .. import ie as ie_rules
+from .. import keys, protocol, ufs
+from ..codes import Rejection
+from ..registry import Taxpayer, local_today
+from ..rules import first_failure, rule
+from ..store import registry as sql
+from ..xml import N
+from . import Service
+from .context import Request, add, ret
+
+
+@dataclass
+class Query:
+    req: Request
+    uf: str  # UF consulted (infCons/UF)
+    kind: str  # IE, CNPJ or CPF
+    value: str
+    found: list[Taxpayer] = field(default_factory=list)
+
+
+@rule("K01", 265)
+def k01_uf(q: Query) -> None:
+    """265: the UF consulted must be the UF of this web service."""
+    if q.uf != ufs.sigla_of(q.req.cUF):
+        raise Rejection(265)
+
+
+@rule("K03", 258)
+def k03_cnpj_valid(q: Query) -> None:
+    """258: a CNPJ must have 14 characters with valid check digits, not zeros."""
+    if q.kind == "CNPJ" and not keys.valid_cnpj(q.value):
+        raise Rejection(258)
+
+
+@rule("K05", 260)
+def k05_ie_valid(q: Query) -> None:
+    """260: an IE must have the check digits of the UF (exact for SP RJ MG RS PR SC BA DF)."""
+    if q.kind == "IE" and not ie_rules.valid(q.uf, q.value):
+        raise Rejection(260)
+
+
+@rule("K07", 262)
+def k07_cpf_offered(q: Query) -> None:
+    """262: this UF does not answer queries by CPF (setting cons_cad_cpf=false)."""
+    if q.kind == "CPF" and not q.req.auth.settings.cons_cad_cpf:
+        raise Rejection(262)
+
+
+@rule("K08", 263)
+def k08_cpf_valid(q: Query) -> None:
+    """263: a CPF must have 11 digits with valid check digits."""
+    if q.kind == "CPF" and not keys.valid_cpf(q.value):
+        raise Rejection(263)
+
+
+@rule("K04/K06/K09", 259, 261, 264)
+def k04_registered(q: Query) -> None:
+    """259 / 261 / 264: no registration with an IE (a taxpayer of the ICMS) for the CNPJ / IE / CPF in the UF."""
+    def read(tx):
+        return sql.by_ie(tx, q.value, q.uf) if q.kind == "IE" else sql.by_doc(tx, q.value, q.uf)
+
+    q.found = [t for t in map(Taxpayer.from_row, q.req.auth.store.read(read)) if t.ie]
+    if not q.found:
+        raise Rejection({"CNPJ": 259, "IE": 261, "CPF": 264}[q.kind])
+
+
+CADASTRO_RULES = (k01_uf, k03_cnpj_valid, k05_ie_valid, k07_cpf_offered, k08_cpf_valid, k04_registered)
+
+
+def _inf_cad(parent: etree._Element, t: Taxpayer, today: date, suspension_days: int) -> None:
+    cad = etree.SubElement(parent, N + "infCad")
+    add(cad, "IE", t.ie)
+    add(cad, "CPF" if t.is_cpf else "CNPJ", t.doc)
+    add(cad, "UF", t.uf)
+    add(cad, "cSit", t.cSit(today, suspension_days))
+    add(cad, "indCredNFe", t.indCred(55, today))
+    add(cad, "indCredCTe", 4)  # the SEFAZ does not provide the information: CT-e is not modelled
+    add(cad, "xNome", t.xNome)
+    for tag, value in (("xFant", t.xFant), ("xRegApur", t.xRegApur), ("CNAE", t.CNAE),
+                       ("dIniAtiv", t.dIniAtiv), ("dUltSit", t.since), ("dBaixa", t.dBaixa)):
+        if value:
+            add(cad, tag, value)
+    address = [(tag, getattr(t, tag)) for tag in ("xLgr", "nro", "xCpl", "xBairro", "cMun", "xMun", "CEP")]
+    if any(v for _, v in address):
+        ender = etree.SubElement(cad, N + "ender")
+        for tag, value in address:
+            if value:
+                add(ender, tag, value)
+
+
+def _answer(req: Request, cstat: int, uf: str | None, echo: tuple[str, str] | None,
+            found: list[Taxpayer] = ()) -> etree._Element:
+    el = ret("retConsCad", versao="2.00")
+    inf = etree.SubElement(el, N + "infCons")
+    add(inf, "verAplic", req.auth.settings.ver_aplic)
+    add(inf, "cStat", cstat)
+    add(inf, "xMotivo", req.motivo(cstat))
+    add(inf, "UF", uf or ufs.sigla_of(req.cUF))
+    if echo is not None:
+        add(inf, *echo)
+    add(inf, "dhCons", protocol.dh(req.now, req.cUF))
+    add(inf, "cUF", req.cUF)
+    if found:
+        today = local_today(req.now, req.cUF)
+        for t in found:
+            _inf_cad(inf, t, today, req.auth.settings.suspension_days)
+    return el
+
+
+def handle(req: Request, payload: etree._Element) -> etree._Element:
+    inf = payload.find(N + "infCons")
+    uf = inf.findtext(N + "UF") or ""
+    kind, value = next((k, inf.findtext(N + k)) for k in ("IE", "CNPJ", "CPF") if inf.find(N + k) is not None)
+    q = Query(req, uf, kind, value or "")
+    rejection = first_failure(CADASTRO_RULES, q)
+    if rejection is not None:
+        return _answer(req, rejection.cstat, uf, (kind, q.value))
+    return _answer(req, 111 if len(q.found) == 1 else 112, uf, (kind, q.value), q.found)
+
+
+def reject(req: Request, rejection: Rejection) -> etree._Element:
+    return _answer(req, rejection.cstat, None, None)
+
+
+SERVICE = Service(
+    name="CadConsultaCadastro4", operation="consultaCadastro", root="ConsCad", schema="ConsCad", version="2.00",
+    wsdl_file="cadconsultacadastro4.wsdl",
+    aliases=("cadconsultacadastro4", "cadconsultacadastro", "consultacadastro4", "consultacadastro"),
+    handle=handle, reject=reject,
+)

@@ -1,0 +1,303 @@
+"""Issue 4 over real HTTP: the registry decides authorize / reject / deny (DF Portaria 403/2009 art. 9-10)."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import pytest
+
+from fake_sefaz import ie as ie_rules
+from fake_sefaz.client import SoapClient, cons_sit_nfe
+from fake_sefaz.codes import motivo
+from fake_sefaz.keys import cnpj_dvs
+
+from registry_support import Issuer, Registry, key_of, prot_of, start_server
+
+
+@pytest.fixture(scope="module")
+def srv(pki, tmp_path_factory):
+    s = start_server(pki, tmp_path_factory.mktemp("registry-regular"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def strict(pki, tmp_path_factory):
+    """A server answering as a real authorizer: unknown issuers and recipient IEs are rejected."""
+    s = start_server(pki, tmp_path_factory.mktemp("registry-strict"), unknown_issuer="reject",
+                     unknown_recipient_ie="reject")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def soap(srv):
+    c = SoapClient(srv.url)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def registry(srv):
+    r = Registry(srv)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def issuer(pki, srv, soap):
+    return Issuer(pki, srv, soap)
+
+
+_rng = random.Random(4)
+
+
+def new_cnpj() -> str:
+    base = f"{_rng.randrange(10**7, 10**8)}0001"
+    return base + cnpj_dvs(base)
+
+
+def new_ie() -> str:
+    return ie_rules.generate("SP", _rng)
+
+
+# --- The default: unknown issuers are learned -------------------------------------------------------------------
+
+def test_unknown_issuer_is_auto_registered_and_authorized(issuer, registry):
+    reply = issuer.send(issuer.nfe())
+    assert prot_of(reply)[0] == "100", reply.body
+    r = registry.http.get(f"/admin/taxpayers/{issuer.cnpj}", params={"ie": issuer.ie})
+    assert r.status_code == 200 and r.json()["source"] == "auto" and r.json()["situation"] == "active"
+
+
+# --- Issuer IE rules ------------------------------------------------------------------------------------------
+
+def test_229_issuer_ie_missing(issuer):
+    assert prot_of(issuer.send(issuer.nfe(emit_ie=None)))[0] == "229"
+
+
+def test_229_issuer_ie_isento(issuer):
+    reply = issuer.send(issuer.nfe(emit_ie="ISENTO"))
+    assert prot_of(reply) == ("229", None)
+    inf = reply.result.find("{http://www.portalfiscal.inf.br/nfe}protNFe/{http://www.portalfiscal.inf.br/nfe}infProt")
+    assert inf.findtext("{http://www.portalfiscal.inf.br/nfe}xMotivo") == motivo(229)
+
+
+def test_209_issuer_ie_check_digit(issuer):
+    bad = issuer.ie[:-1] + str((int(issuer.ie[-1]) + 1) % 10)
+    assert prot_of(issuer.send(issuer.nfe(emit_ie=bad)))[0] == "209"
+
+
+def test_231_ie_of_another_cnpj(issuer, registry):
+    ie = new_ie()
+    registry.put(new_cnpj(), ie=ie)  # an authoritative registration (admin) of another company
+    assert prot_of(issuer.send(issuer.nfe(emit_ie=ie)))[0] == "231"
+
+
+def test_learned_registrations_never_contradict(issuer, registry, pki, srv, soap):
+    """A factory reused with another CNPJ of the same company: the learned IE does not cause 231."""
+    assert prot_of(issuer.send(issuer.nfe()))[0] == "100"
+    other = Issuer(pki, srv, soap, identity="emitente-filial")
+    assert prot_of(other.send(other.nfe(emit_ie=issuer.ie)))[0] == "100"
+
+
+# --- Accreditation: rejection, number stays free -----------------------------------------------------------------
+
+def test_203_not_accredited_then_fixed_same_document_authorizes(issuer, registry):
+    issuer.register(registry, nfe={"accreditation": "none"})
+    nfe = issuer.nfe()
+    assert prot_of(issuer.send(copy.deepcopy(nfe))) == ("203", None)
+    issuer.register(registry, nfe={"accreditation": "voluntary", "since": registry.ago(1)})
+    assert prot_of(issuer.send(nfe))[0] == "100"  # the rejection stored nothing: the number was free
+
+
+def test_203_accredited_only_from_tomorrow(issuer, registry):
+    issuer.register(registry, nfe={"accreditation": "voluntary", "since": registry.ago(-1)})
+    assert prot_of(issuer.send(issuer.nfe()))[0] == "203"
+
+
+def test_203_registration_not_enabled(issuer, registry):
+    issuer.register(registry, situation="not_enabled")
+    assert prot_of(issuer.send(issuer.nfe()))[0] == "203"
+
+
+def test_781_not_accredited_for_nfce(issuer, registry):
+    issuer.register(registry, nfce={"accreditation": "none"})
+    assert prot_of(issuer.send(issuer.nfe(mod=65)))[0] == "781"
+    # accreditation is per model: the same issuer still issues NF-e
+    assert prot_of(issuer.send(issuer.nfe()))[0] == "100"
+
+
+# --- Issuer irregularity: denial 301, at its edges ------------------------------------------------------------
+
+@pytest.mark.parametrize("fields_of, expected", [
+    (lambda r: {"situation": "suspended", "situation_since": r.ago(30),
+                "suspension": {"by": "fisco", "notified": True, "ban": False}}, "100"),
+    (lambda r: {"situation": "suspended", "situation_since": r.ago(31),
+                "suspension": {"by": "fisco", "notified": True, "ban": False}}, "301"),
+    (lambda r: {"situation": "suspended", "situation_since": r.ago(90),
+                "suspension": {"by": "fisco", "notified": False, "ban": False}}, "100"),
+    (lambda r: {"situation": "suspended", "situation_since": r.ago(90),
+                "suspension": {"by": "taxpayer", "notified": True, "ban": False}}, "100"),
+    (lambda r: {"situation": "suspended", "situation_since": r.ago(0),
+                "suspension": {"by": "fisco", "notified": False, "ban": True}}, "301"),
+    (lambda r: {"situation": "suspended", "situation_since": r.ago(-1),
+                "suspension": {"by": "fisco", "notified": False, "ban": True}}, "100"),
+    (lambda r: {"situation": "closure_requested", "situation_since": r.ago(1)}, "301"),
+    (lambda r: {"situation": "closure_refused", "situation_since": r.ago(1)}, "100"),
+    (lambda r: {"situation": "closed", "situation_since": r.ago(10), "closed_on": r.ago(10)}, "301"),
+    (lambda r: {"situation": "paused", "situation_since": r.ago(2)}, "301"),
+    (lambda r: {"situation": "cancelled", "situation_since": r.ago(2)}, "301"),
+    (lambda r: {"nfe": {"accreditation": "voluntary", "since": r.ago(400), "revoked": r.ago(0)}}, "301"),
+    (lambda r: {"nfe": {"accreditation": "voluntary", "since": r.ago(400), "revoked": r.ago(-1)}}, "100"),
+], ids=["suspended-30d", "suspended-31d", "suspended-no-notice", "suspended-by-taxpayer", "ban-day-1",
+        "ban-from-tomorrow", "closure-requested", "closure-refused", "closed", "paused", "cancelled",
+        "deaccredited-today", "deaccredited-tomorrow"])
+def test_issuer_situation(issuer, registry, fields_of, expected):
+    issuer.register(registry, **fields_of(registry))
+    status, nProt = prot_of(issuer.send(issuer.nfe()))
+    assert status == expected
+    assert nProt is not None  # authorized and denied NF-e both get a protocol
+
+
+def test_de_accredited_for_nfce_denies_nfce_only(issuer, registry):
+    issuer.register(registry, nfce={"accreditation": "voluntary", "since": registry.ago(100), "revoked": registry.ago(5)})
+    assert prot_of(issuer.send(issuer.nfe(mod=65)))[0] == "301"
+    assert prot_of(issuer.send(issuer.nfe()))[0] == "100"
+
+
+# --- The denial's lasting effects ------------------------------------------------------------------------------
+
+def test_denial_burns_the_number(issuer, registry, soap):
+    issuer.register(registry, situation="cancelled", situation_since=registry.ago(3))
+    nfe = issuer.nfe(nNF=424242, serie=7)
+    status, nProt = prot_of(issuer.send(copy.deepcopy(nfe)))
+    assert status == "301" and nProt
+    # the query answers 110 with the denial's protocol
+    q = soap.call(cons_sit_nfe(2, key_of(nfe)))
+    assert q.cStat == "110", q.body
+    assert prot_of(q) == ("301", nProt)
+    # fixing the registry does not cure the number (art. 10 § 4)
+    issuer.register(registry, situation="active")
+    reply = issuer.send(copy.deepcopy(nfe))
+    assert prot_of(reply)[0] == "205"
+    # nor does another key for the same number and series
+    again = issuer.nfe(nNF=424242, serie=7)
+    assert key_of(again) != key_of(nfe)
+    assert prot_of(issuer.send(again))[0] == "205"
+    # a new number authorizes
+    assert prot_of(issuer.send(issuer.nfe()))[0] == "100"
+
+
+def test_denial_answers_in_the_async_receipt_too(issuer, registry, soap):
+    from fake_sefaz.client import cons_reci_nfe
+    from fake_sefaz.factory import wrap_lot
+
+    issuer.register(registry, situation="paused", situation_since=registry.ago(3))
+    reply = soap.call(wrap_lot([issuer.nfe()], idLote=2, indSinc=0))
+    assert reply.cStat == "103"
+    nRec = reply.result.findtext("{http://www.portalfiscal.inf.br/nfe}infRec/{http://www.portalfiscal.inf.br/nfe}nRec")
+    got = soap.call(cons_reci_nfe(2, nRec))
+    assert got.cStat == "104" and prot_of(got)[0] == "301"
+
+
+# --- Recipient: 302 / 303 --------------------------------------------------------------------------------------
+
+def test_302_recipient_irregular_and_edges(issuer, registry):
+    dest = new_cnpj()
+    registry.put(dest, ie=new_ie(), situation="suspended", situation_since=registry.ago(30),
+                 suspension={"by": "fisco", "notified": True})
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest)))[0] == "100"
+    registry.put(dest, ie=registry.http.get(f"/admin/taxpayers/{dest}").json()["ie"], situation="suspended",
+                 situation_since=registry.ago(31), suspension={"by": "fisco", "notified": True})
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest)))[0] == "302"
+
+
+def test_302_recipient_by_ie(issuer, registry):
+    dest, ie = new_cnpj(), new_ie()
+    registry.put(dest, ie=ie, situation="closure_requested", situation_since=registry.ago(5))
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest, dest_ie=ie)))[0] == "302"
+
+
+def test_recipient_with_one_regular_registration_is_not_denied(issuer, registry):
+    dest = new_cnpj()
+    registry.put(dest, ie=new_ie(), situation="closed", situation_since=registry.ago(5))
+    registry.put(dest, ie=new_ie(), situation="active")
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest)))[0] == "100"
+
+
+def test_303_recipient_not_enabled(issuer, registry):
+    dest, ie = new_cnpj(), new_ie()
+    registry.put(dest, ie=ie, situation="not_enabled")
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest, dest_ie=ie)))[0] == "303"
+
+
+def test_issuer_denial_comes_before_recipient_denial(issuer, registry):
+    dest = new_cnpj()
+    registry.put(dest, ie=new_ie(), situation="cancelled", situation_since=registry.ago(5))
+    issuer.register(registry, situation="cancelled", situation_since=registry.ago(5))
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest)))[0] == "301"
+
+
+def test_rejection_wins_over_denial(issuer, registry):
+    """A denial is decided only when everything else passed: a broken total is rejected (610), not denied."""
+    issuer.register(registry, situation="cancelled", situation_since=registry.ago(5))
+    nfe = issuer.nfe(sign=False)
+    vnf = nfe.find("{http://www.portalfiscal.inf.br/nfe}infNFe/{http://www.portalfiscal.inf.br/nfe}total/"
+                   "{http://www.portalfiscal.inf.br/nfe}ICMSTot/{http://www.portalfiscal.inf.br/nfe}vNF")
+    vnf.text = "0.01"
+    assert prot_of(issuer.send(issuer.signer.sign_nfe(nfe)))[0] == "610"
+
+
+def test_recipient_of_another_uf_is_not_judged(issuer, registry):
+    """dest/enderDest/UF other than this UF: the national CCC is not modelled, so no 302."""
+    dest = new_cnpj()
+    registry.put(dest, ie=new_ie(), situation="cancelled", situation_since=registry.ago(5))
+    nfe = issuer.nfe(dest_doc=dest, sign=False)
+    uf = nfe.find("{http://www.portalfiscal.inf.br/nfe}infNFe/{http://www.portalfiscal.inf.br/nfe}dest/"
+                  "{http://www.portalfiscal.inf.br/nfe}enderDest/{http://www.portalfiscal.inf.br/nfe}UF")
+    uf.text = "RJ"
+    cmun = uf.getparent().find("{http://www.portalfiscal.inf.br/nfe}cMun")
+    cmun.text = "3304557"
+    uf.getparent().find("{http://www.portalfiscal.inf.br/nfe}xMun").text = "RIO DE JANEIRO"
+    assert prot_of(issuer.send(issuer.signer.sign_nfe(nfe)))[0] == "100"
+
+
+# --- A real authorizer's behaviour: unknown issuers and recipient IEs rejected ------------------------------------
+
+def test_strict_server_230_231_233(pki, strict):
+    soap = SoapClient(strict.url)
+    reg = Registry(strict)
+    try:
+        issuer = Issuer(pki, strict, soap)
+        nfe = issuer.nfe()
+        assert prot_of(issuer.send(copy.deepcopy(nfe))) == ("230", None)
+        r = reg.http.get(f"/admin/taxpayers/{issuer.cnpj}", params={"ie": issuer.ie})
+        assert r.status_code == 404  # a strict server learns nothing
+        issuer.register(reg)
+        assert prot_of(issuer.send(nfe))[0] == "100"  # same document, number was free
+        # 231 in strict mode: the IE is registered to another CNPJ
+        ie = new_ie()
+        reg.put(new_cnpj(), ie=ie)
+        assert prot_of(issuer.send(issuer.nfe(emit_ie=ie)))[0] == "231"
+        # 233: recipient of this UF declared as ICMS taxpayer with an IE the registry does not know
+        assert prot_of(issuer.send(issuer.nfe(dest_ie=new_ie())))[0] == "233"
+        known_dest, known_ie = new_cnpj(), new_ie()
+        reg.put(known_dest, ie=known_ie)
+        assert prot_of(issuer.send(issuer.nfe(dest_doc=known_dest, dest_ie=known_ie)))[0] == "100"
+    finally:
+        soap.close()
+        reg.close()
+
+
+def test_registry_rejection_in_all_dialects(pki, srv, registry):
+    """203 answered the same over SOAP 1.1/1.2, plain and zipped."""
+    for version, zipped in ((11, False), (12, False), (11, True), (12, True)):
+        client = SoapClient(srv.url, version=version, zipped=zipped)
+        try:
+            issuer = Issuer(pki, srv, client)
+            issuer.register(registry, nfe={"accreditation": "none"})
+            assert prot_of(issuer.send(issuer.nfe()))[0] == "203"
+        finally:
+            client.close()
