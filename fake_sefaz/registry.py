@@ -29,6 +29,8 @@ from . import keys, ufs
 from .store import registry as sql
 
 if TYPE_CHECKING:
+    from .settings import Settings
+    from .store import Tx
     from .authorizer import Authorizer
 
 # Situations (what the fisco's cadastro says of the registration)
@@ -302,23 +304,30 @@ def registrations(auth: "Authorizer", doc: str, uf: str | int | None = None) -> 
     return [Taxpayer.from_row(r) for r in auth.store.read(lambda tx: sql.by_doc(tx, doc, sigla))]
 
 
-def is_irregular(auth: "Authorizer", cnpj_or_cpf: str, at: datetime, *, uf: str | int | None = None,
+def irregular_in(tx: "Tx", settings: "Settings", cnpj_or_cpf: str, at: datetime, *, uf: str | int | None = None,
                  ie: str | None = None, model: int | None = None) -> bool:
-    """Whether the taxpayer is irregular at `at` (DF Portaria 403/2009 art. 10 § 9-10), for rule 240 and others.
+    """Whether the taxpayer is irregular at `at` (DF Portaria 403/2009 art. 10 § 9-10), read through an open
+    transaction (rule 240 runs inside the event's or voiding's unit of work).
 
     uf defaults to the authorizer's UF; ie narrows to one registration; model (55/65), when given, makes the
     de-accreditation for that model count (§ 10, issuer only). An unknown taxpayer is not irregular. With
     several registrations and no ie, the taxpayer is irregular only if every one of them is.
     """
-    uf = uf if uf is not None else auth.settings.uf
-    found = registrations(auth, cnpj_or_cpf, uf)
+    uf = uf if uf is not None else settings.uf
+    sigla = ufs.sigla_of(ufs.code_of(uf))
+    found = [Taxpayer.from_row(r) for r in sql.by_doc(tx, cnpj_or_cpf, sigla)]
     if ie:
         found = [t for t in found if t.ie == ie]
     if not found:
         return False
     today = local_today(at, uf)
-    days = auth.settings.suspension_days
-    return all(t.irregularity(today, suspension_days=days, issuer_model=model) for t in found)
+    return all(t.irregularity(today, suspension_days=settings.suspension_days, issuer_model=model) for t in found)
+
+
+def is_irregular(auth: "Authorizer", cnpj_or_cpf: str, at: datetime, *, uf: str | int | None = None,
+                 ie: str | None = None, model: int | None = None) -> bool:
+    """irregular_in, in a read transaction of its own."""
+    return auth.store.read(lambda tx: irregular_in(tx, auth.settings, cnpj_or_cpf, at, uf=uf, ie=ie, model=model))
 
 
 def auto_register(auth: "Authorizer", taxpayer: Taxpayer) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from .. import keys, ufs
+from .. import registry, keys, ufs
 from ..certificates import SignerInfo, TrustStore
 from ..codes import Rejection
 from ..protocol import parse_dh
@@ -380,16 +380,11 @@ def s_no_circulation(st: EventState) -> None:
             raise Rejection(EVIDENCE_CSTAT[kind], f"[{kind}]")
 
 
-def issuer_regular(tx: Any, issuer: str, now: datetime) -> str:
-    """HOOK for rule 240 (cancellation/inutilização by an irregular issuer). The taxpayer registry is built by
-    another feature; until it exists every issuer is "regular". Replace the body with the registry lookup."""
-    return "regular"
-
-
 @rule("1P10-20", 240)
 def s_issuer_regular(st: EventState) -> None:
-    """240: cancellation by an issuer the registry holds irregular (hook: issuer_regular)."""
-    if st.ctx.tpEvento in (CANCEL, CANCEL_SUBST) and issuer_regular(st.tx, st.ctx.author, st.ctx.now) != "regular":
+    """240: no cancellation by an issuer the taxpayer registry holds irregular (DF Portaria 403 art. 10 § 9)."""
+    if st.ctx.tpEvento in (CANCEL, CANCEL_SUBST) and registry.irregular_in(
+            st.tx, st.ctx.settings, st.ctx.author, st.ctx.now, uf=st.ctx.acting_cUF, model=st.doc.mod):
         raise Rejection(240)
 
 

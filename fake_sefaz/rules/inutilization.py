@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from ..certificates import SignerInfo, TrustStore
+from .. import registry
 from ..codes import Rejection
 from ..settings import Settings
 from ..signature import SignatureParts
@@ -21,7 +22,6 @@ from ..store import events as evstore
 from ..xml import N
 from . import rule
 from . import signature as sigrules
-from .events import issuer_regular
 
 
 @dataclass
@@ -147,8 +147,8 @@ def s_not_voided(st: VoidingState) -> None:
 
 @rule("1P10-20", 240)
 def s_issuer_regular(st: VoidingState) -> None:
-    """240: voiding by an issuer the registry holds irregular (hook: rules.events.issuer_regular)."""
-    if issuer_regular(st.tx, st.ctx.cnpj, st.ctx.now) != "regular":
+    """240: no voiding by an issuer the taxpayer registry holds irregular (DF Portaria 403 art. 10 § 9)."""
+    if registry.irregular_in(st.tx, st.ctx.settings, st.ctx.cnpj, st.ctx.now, uf=st.ctx.acting_cUF, model=st.ctx.mod):
         raise Rejection(240)
 
 

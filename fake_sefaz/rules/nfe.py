@@ -16,7 +16,7 @@ from ..codes import Rejection
 from ..nfe import NFeView
 from ..protocol import parse_dh
 from ..settings import Settings
-from ..xml import D, N
+from ..xml import N
 from . import rule
 from . import signature as sigrules
 

@@ -81,7 +81,7 @@ def render(auth: "Authorizer", doc: DocumentRecord, verdict: tuple[str, str] | N
     view = NFeView(etree.fromstring(doc.nfe_xml.encode()))
     inf, emit = view.inf, view.emit
     state = STATES.get(doc.state, doc.state)
-    parts = [f"<h1>Documento Auxiliar da Nota Fiscal de Consumidor Eletrônica</h1>"]
+    parts = ["<h1>Documento Auxiliar da Nota Fiscal de Consumidor Eletrônica</h1>"]
     if doc.tpAmb == 2:
         parts.append("<p class=\"hom\">EMITIDA EM AMBIENTE DE HOMOLOGAÇÃO - SEM VALOR FISCAL</p>")
     if verdict is not None:
