@@ -36,8 +36,8 @@ from typing import Any
 
 import yaml
 
-REQUEST_STEPS = {"send", "status", "query", "receipt", "raw"}
-FAKE_ONLY_STEPS = {"admin", "clock", "stored"}
+REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut"}
+FAKE_ONLY_STEPS = {"admin", "clock", "stored", "csc"}
 STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
 SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
 
