@@ -331,7 +331,8 @@ class Play:
     def qr(self, nfe: etree._Element, spec: dict, issuer: str | None) -> None:
         """infNFeSupl of an NFC-e (builders.add_qr): version 2 (csc: a name from a csc step, or {id, token}) or 3
         (offline signed with `key`'s private key, default the issuer's); `of`: computed from another document;
-        `text`: the qrCode written as given ({key}, {tpAmb}, {qr_url}, {qr} are filled in)."""
+        `text`: the qrCode written as given ({key}, {tpAmb}, {qr_url}, {qr}, {dhEmi_hex} are filled in); `replace`:
+        [[old, new], ...] applied once each to the code."""
         version = str(spec.get("version", "2"))
         csc = spec.get("csc")
         tok = self.cscs[csc] if isinstance(csc, str) else (csc or {})
@@ -343,12 +344,16 @@ class Play:
                         csc=tok.get("token"), key_pem=self.t.identity(spec.get("key", issuer)).key_pem,
                         base_url=spec.get("base_url"), url_chave=spec.get("url_chave"),
                         source=self.docs[spec["of"]] if spec.get("of") else None)
+        el = nfe.find(f"{N}infNFeSupl/{N}qrCode")
         if "text" in spec:
             from .. import nfce_urls
 
-            el = nfe.find(f"{N}infNFeSupl/{N}qrCode")
-            el.text = str(spec["text"]).format(key=nfe.find(N + "infNFe").get("Id")[3:], tpAmb=self.t.tpAmb,
-                                               qr_url=nfce_urls.qr_url(self.t.cUF, self.t.tpAmb), qr=el.text)
+            el.text = str(spec["text"]).format(
+                key=nfe.find(N + "infNFe").get("Id")[3:], tpAmb=self.t.tpAmb, qr=el.text,
+                qr_url=nfce_urls.qr_url(self.t.cUF, self.t.tpAmb),
+                dhEmi_hex=nfe.findtext(f"{N}infNFe/{N}ide/{N}dhEmi").encode().hex())
+        for old, new in spec.get("replace") or ():
+            el.text = el.text.replace(str(old), str(new), 1)
 
     def ide(self, ref: str, field: str) -> str:
         return self.docs[ref].findtext(f"{N}infNFe/{N}ide/{N}{field}")
