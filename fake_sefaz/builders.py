@@ -11,7 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from . import nfce_urls, qrcode
-from .xml import N, NFE
+from .xml import NFE, N
 
 CANCEL_JUST = "Cancelamento por erro de digitacao do pedido"
 COND_USO = ("A Carta de Correcao e disciplinada pelo paragrafo 1o-A do art. 7o do Convenio S/N, de 15 de dezembro de "

@@ -10,13 +10,39 @@ from datetime import datetime, timedelta, timezone
 from lxml import etree
 
 from fake_sefaz import protocol
+from fake_sefaz.builders import (
+    CANCEL_JUST,
+    COND_USO,
+    DESC_MDE,
+    cancel_det,
+    cce_det,
+    env_evento,
+    evento,
+    inut_nfe,
+    mde_det,
+    subst_det,
+)
 from fake_sefaz.factory import NFeFactory, access_key, wrap_lot
-from fake_sefaz.builders import (CANCEL_JUST, COND_USO, DESC_MDE, cancel_det, cce_det, env_evento, evento,
-                                 inut_nfe, mde_det, subst_det)
 from fake_sefaz.xml import N
 
-__all__ = ["CANCEL_JUST", "COND_USO", "DESC_MDE", "cancel_det", "cce_det", "env_evento", "evento", "inut_nfe",
-           "mde_det", "subst_det", "dh", "ret_eventos", "ev_stat", "inut_stat", "Note", "Issuer"]
+__all__ = [
+    "CANCEL_JUST",
+    "COND_USO",
+    "DESC_MDE",
+    "Issuer",
+    "Note",
+    "cancel_det",
+    "cce_det",
+    "dh",
+    "env_evento",
+    "ev_stat",
+    "evento",
+    "inut_nfe",
+    "inut_stat",
+    "mde_det",
+    "ret_eventos",
+    "subst_det",
+]
 
 
 def dh(instant: datetime, cUF: int = 35) -> str:

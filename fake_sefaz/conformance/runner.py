@@ -27,7 +27,16 @@ import httpx
 from lxml import etree
 
 from .. import builders, codes, protocol, ufs
-from ..client import OPERATIONS, cons_reci_nfe, cons_sit_nfe, cons_stat_serv, envelope, headers_for, parse_reply, Reply
+from ..client import (
+    OPERATIONS,
+    Reply,
+    cons_reci_nfe,
+    cons_sit_nfe,
+    cons_stat_serv,
+    envelope,
+    headers_for,
+    parse_reply,
+)
 from ..factory import NFeFactory, wrap_lot
 from ..keys import mod11_dv
 from ..xml import DS, NFE, N
@@ -388,7 +397,7 @@ class Play:
                 nRec = str(spec["nRec"])
             el = cons_reci_nfe(int(spec.get("tpAmb", self.t.tpAmb)), nRec)
         elif kind == "event":
-            items = spec["events"] if "events" in spec else [spec]
+            items = spec.get("events", [spec])
             el = builders.env_evento(*(self.evento(e) for e in items), idLote=spec.get("idLote", 1))
             apply_edits(el, spec.get("lot_edit"))
             return etree.tostring(el, encoding="utf-8"), "envEvento"
