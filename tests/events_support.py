@@ -1,5 +1,5 @@
-"""Builders for the events and inutilização tests: evento / envEvento / inutNFe payloads, and an Issuer
-that authorizes notes and sends events over the real SOAP path."""
+"""Events and inutilização test support: the payload builders live in fake_sefaz.builders (shared with the
+conformance runner); here an Issuer that authorizes notes and sends events over the real SOAP path."""
 
 from __future__ import annotations
 
@@ -10,89 +10,43 @@ from datetime import datetime, timedelta, timezone
 from lxml import etree
 
 from fake_sefaz import protocol
+from fake_sefaz.builders import (
+    CANCEL_JUST,
+    COND_USO,
+    DESC_MDE,
+    cancel_det,
+    cce_det,
+    env_evento,
+    evento,
+    inut_nfe,
+    mde_det,
+    subst_det,
+)
 from fake_sefaz.factory import NFeFactory, access_key, wrap_lot
-from fake_sefaz.xml import N, NFE
+from fake_sefaz.xml import N
 
-CANCEL_JUST = "Cancelamento por erro de digitacao do pedido"
-COND_USO = ("A Carta de Correcao e disciplinada pelo paragrafo 1o-A do art. 7o do Convenio S/N, de 15 de dezembro de "
-            "1970 e pode ser utilizada para regularizacao de erro ocorrido na emissao de documento fiscal, desde que o "
-            "erro nao esteja relacionado com: I - as variaveis que determinam o valor do imposto tais como: base de "
-            "calculo, aliquota, diferenca de preco, quantidade, valor da operacao ou da prestacao; II - a correcao de "
-            "dados cadastrais que implique mudanca do remetente ou do destinatario; III - a data de emissao ou de saida.")
-DESC_MDE = {"210200": "Confirmacao da Operacao", "210210": "Ciencia da Operacao",
-            "210220": "Desconhecimento da Operacao", "210240": "Operacao nao Realizada"}
-
-
-def _el(tag: str, **attrs) -> etree._Element:
-    return etree.Element(N + tag, attrs, nsmap={None: NFE})
-
-
-def _sub(parent, tag, text=None, **attrs):
-    el = etree.SubElement(parent, N + tag, attrs or None)
-    if text is not None:
-        el.text = str(text)
-    return el
+__all__ = [
+    "CANCEL_JUST",
+    "COND_USO",
+    "DESC_MDE",
+    "Issuer",
+    "Note",
+    "cancel_det",
+    "cce_det",
+    "dh",
+    "env_evento",
+    "ev_stat",
+    "evento",
+    "inut_nfe",
+    "inut_stat",
+    "mde_det",
+    "ret_eventos",
+    "subst_det",
+]
 
 
 def dh(instant: datetime, cUF: int = 35) -> str:
     return protocol.dh(instant, cUF)
-
-
-def evento(chNFe: str, tpEvento: str, det: list[tuple[str, str]], *, author: str, dhEvento: str, nSeq: int = 1,
-           cOrgao: int | str = 35, tpAmb: int = 2, verEvento: str = "1.00", Id: str | None = None,
-           det_versao: str = "1.00") -> etree._Element:
-    ev = _el("evento", versao="1.00")
-    inf = _sub(ev, "infEvento", Id=Id or f"ID{tpEvento}{chNFe}{nSeq:02d}")
-    _sub(inf, "cOrgao", cOrgao)
-    _sub(inf, "tpAmb", tpAmb)
-    _sub(inf, "CPF" if len(author) == 11 else "CNPJ", author)
-    _sub(inf, "chNFe", chNFe)
-    _sub(inf, "dhEvento", dhEvento)
-    _sub(inf, "tpEvento", tpEvento)
-    _sub(inf, "nSeqEvento", nSeq)
-    _sub(inf, "verEvento", verEvento)
-    d = _sub(inf, "detEvento", versao=det_versao)
-    for tag, value in det:
-        _sub(d, tag, value)
-    return ev
-
-
-def cancel_det(nProt: str, xJust: str = CANCEL_JUST) -> list:
-    return [("descEvento", "Cancelamento"), ("nProt", nProt), ("xJust", xJust)]
-
-
-def cce_det(text: str) -> list:
-    return [("descEvento", "Carta de Correcao"), ("xCorrecao", text), ("xCondUso", COND_USO)]
-
-
-def subst_det(nProt: str, chNFeRef: str, cOrgaoAutor: int = 35) -> list:
-    return [("descEvento", "Cancelamento por substituicao"), ("cOrgaoAutor", cOrgaoAutor), ("tpAutor", "1"),
-            ("verAplic", "PDV-1.0"), ("nProt", nProt), ("xJust", CANCEL_JUST), ("chNFeRef", chNFeRef)]
-
-
-def mde_det(tpEvento: str) -> list:
-    det = [("descEvento", DESC_MDE[tpEvento])]
-    if tpEvento == "210240":
-        det.append(("xJust", "Operacao nao realizada por desistencia"))
-    return det
-
-
-def env_evento(*eventos: etree._Element, idLote: int = 1) -> etree._Element:
-    env = _el("envEvento", versao="1.00")
-    _sub(env, "idLote", idLote)
-    for ev in eventos:
-        env.append(ev)
-    return env
-
-
-def inut_nfe(cnpj: str, first: int, last: int, *, ano: int, mod: int = 55, serie: int = 1, cUF: int = 35,
-             tpAmb: int = 2, xJust: str = "Quebra de sequencia na numeracao", Id: str | None = None) -> etree._Element:
-    el = _el("inutNFe", versao="4.00")
-    inf = _sub(el, "infInut", Id=Id or f"ID{cUF:02d}{ano:02d}{cnpj}{mod:02d}{serie:03d}{first:09d}{last:09d}")
-    for tag, value in (("tpAmb", tpAmb), ("xServ", "INUTILIZAR"), ("cUF", cUF), ("ano", f"{ano:02d}"), ("CNPJ", cnpj),
-                       ("mod", mod), ("serie", serie), ("nNFIni", first), ("nNFFin", last), ("xJust", xJust)):
-        _sub(inf, tag, value)
-    return el
 
 
 def ret_eventos(reply) -> list[etree._Element]:

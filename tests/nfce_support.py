@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 from lxml import etree
 
-from fake_sefaz import nfce_urls, qrcode
+from fake_sefaz import builders
 from fake_sefaz.client import SoapClient
 from fake_sefaz.factory import NFeFactory, format_dh, wrap_lot
 from fake_sefaz.signer import Signer
@@ -70,12 +70,9 @@ class NfceEmitter:
     def qr(self, nfe: etree._Element, *, version: str = "2", csc: dict | None = None, base_url: str | None = None,
            url_chave: str | None = None) -> etree._Element:
         """Insert infNFeSupl into a signed NFC-e (v2 needs csc={'id':..., 'token':...})."""
-        base = base_url or nfce_urls.qr_url(self.cUF, self.tpAmb)
-        if version == "2":
-            code = qrcode.build_v2(nfe, csc["id"], csc["token"], base)
-        else:
-            code = qrcode.build_v3(nfe, base, self.identity.key_pem)
-        return qrcode.add_supl(nfe, code, url_chave or nfce_urls.url_chave(self.cUF, self.tpAmb))
+        return builders.add_qr(nfe, version=version, cUF=self.cUF, tpAmb=self.tpAmb,
+                               csc_id=csc["id"] if csc else None, csc=csc["token"] if csc else None,
+                               key_pem=self.identity.key_pem, base_url=base_url, url_chave=url_chave)
 
     def nfce(self, *, version: str = "2", csc: dict | None = None, offline: bool = False,
              base_url: str | None = None, url_chave: str | None = None, dhEmi: datetime | None = None,

@@ -95,6 +95,19 @@ def test_fake_only_scenarios_are_skipped_against_another_authorizer(pki, server)
     assert results["query-217-unknown-key"].status == PASSED
 
 
+def test_event_and_inut_scenarios_run_against_another_authorizer(pki, server):
+    """Events, inutilização and NFC-e scenarios are plain SOAP unless they need the admin API (evidence, CSC, clock)."""
+    target = Target(server.url, pki, is_fake=False)
+    names = "event-135-cancel or inut-563 or subst-918 or nfce-707 or event-219 or qr-463 or event-501"
+    with httpx.Client(timeout=15) as http:
+        results = {sc.name: run_scenario(sc, target, http) for sc in select(SCENARIOS, names)}
+    assert {n for n, r in results.items() if r.status == PASSED} == {
+        "event-135-cancel-then-101-and-218", "inut-563-same-range-256-overlap", "subst-918-other-number-of-items",
+        "nfce-707-interstate"}, table(list(results.values()))
+    assert {n for n, r in results.items() if r.status == SKIPPED} == {
+        "event-219-circulation-verified", "qr-463-token-revoked", "event-501-cancel-past-window"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

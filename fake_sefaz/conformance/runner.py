@@ -9,6 +9,7 @@ against an endpoint without /admin/health; scenarios with their own `settings` a
 from __future__ import annotations
 
 import copy
+import random
 import re
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import traceback
 import unicodedata
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from xml.etree import ElementTree as ET
@@ -25,8 +26,17 @@ from xml.etree import ElementTree as ET
 import httpx
 from lxml import etree
 
-from .. import codes, ufs
-from ..client import OPERATIONS, cons_reci_nfe, cons_sit_nfe, cons_stat_serv, envelope, headers_for, parse_reply, Reply
+from .. import builders, codes, protocol, ufs
+from ..client import (
+    OPERATIONS,
+    Reply,
+    cons_reci_nfe,
+    cons_sit_nfe,
+    cons_stat_serv,
+    envelope,
+    headers_for,
+    parse_reply,
+)
 from ..factory import NFeFactory, wrap_lot
 from ..keys import mod11_dv
 from ..xml import DS, NFE, N
@@ -34,7 +44,12 @@ from .scenario import REQUEST_STEPS, Scenario
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 NSMAP = {"ds": DS, "n": NFE}
-ALIASES = {"prot": "protNFe/infProt", "rec": "infRec"}
+ALIASES = {"prot": "protNFe/infProt", "rec": "infRec", "ev": "retEvento/infEvento", "inut": "infInut"}
+# event type names a scenario may use instead of the tpEvento code
+EVENT_TYPES = {"cce": "110110", "cancel": "110111", "subst": "110112", "confirmation": "210200",
+               "awareness": "210210", "unknown": "210220", "not-performed": "210240"}
+RECIPIENT_EVENTS = {"210200", "210210", "210220", "210240"}
+EXPAND = re.compile(r"\$\{([\w-]+)\.(key|nProt|nNF|serie|cnpj)\}")
 ROOT_OF = {svc.lower(): root for root, (svc, _) in OPERATIONS.items()}
 
 
@@ -105,6 +120,10 @@ def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
             el.set(e["attr"], str(e.get("value", "")))
         if "delattr" in e:
             el.attrib.pop(e["delattr"], None)
+        if "add" in e:  # this element's amount plus the amount at another path (2 decimals)
+            from decimal import Decimal
+
+            el.text = f"{Decimal(el.text or '0') + Decimal(find(root, str(e['add'])).text or '0'):.2f}"
         if "tail" in e:
             el.tail = e["tail"]
         if "rename" in e:
@@ -198,6 +217,35 @@ class Play:
         self.docs: dict[str, etree._Element] = {}
         self.replies: dict[str, Reply] = {}
         self.last: Reply | None = None
+        self.seeds: dict[str, int] = {}  # the factory seed of each built document (twin_of)
+        self.prots: dict[str, str] = {}  # chNFe -> nProt of every authorization answered
+        self.cscs: dict[str, dict] = {}  # CSC tokens by name ({"id", "token"}), from csc steps
+        self.offset = timedelta(0)  # the server clock minus real time, as the last clock call reported
+        self.base = random.randint(1, 900_000_000)  # numbers of inutNFe steps without `of`
+
+    def now(self) -> datetime:
+        """The server's instant as far as the scenario knows (real time plus the offset of its clock moves)."""
+        return datetime.now(timezone.utc) + self.offset
+
+    def expand(self, value: Any) -> Any:
+        """${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie}, ${identity.cnpj} inside admin paths and bodies."""
+        if isinstance(value, dict):
+            return {k: self.expand(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.expand(v) for v in value]
+        if not isinstance(value, str):
+            return value
+
+        def one(m: re.Match) -> str:
+            name, what = m.group(1), m.group(2)
+            if what == "cnpj":
+                return self.t.identity(name).cnpj
+            if what == "key":
+                return self.key(name)
+            if what == "nProt":
+                return self.nprot(name)
+            return self.ide(name, what)
+        return EXPAND.sub(one, value)
 
     # admin
     def admin(self, method: str, path: str, json: Any = None, ok: bool = True) -> httpx.Response:
@@ -218,27 +266,62 @@ class Play:
         if setup.get("clock") is not None:
             self.clock(setup["clock"])
         for call in _as_list(setup.get("admin")):
-            self.admin(call.get("method", "POST"), call["path"], call.get("json"))
+            self.admin(call.get("method", "POST"), self.expand(call["path"]), self.expand(call.get("json")))
 
     def clock(self, spec: dict) -> dict:
         if "advance" in spec:
-            return self.admin("POST", "/admin/faults/clock/advance", spec["advance"]).json()
-        if "set" in spec:
-            return self.admin("POST", "/admin/faults/clock/set", {"instant": spec["set"], "frozen": spec.get("frozen")}).json()
-        if spec.get("freeze"):
-            return self.admin("POST", "/admin/faults/clock/freeze").json()
-        return self.admin("POST", "/admin/faults/clock/reset").json()
+            state = self.admin("POST", "/admin/faults/clock/advance", spec["advance"]).json()
+        elif "set" in spec:
+            state = self.admin("POST", "/admin/faults/clock/set", {"instant": spec["set"], "frozen": spec.get("frozen")}).json()
+        elif spec.get("freeze"):
+            state = self.admin("POST", "/admin/faults/clock/freeze").json()
+        else:
+            state = self.admin("POST", "/admin/faults/clock/reset").json()
+        if isinstance(state, dict) and "offset_s" in state:
+            self.offset = timedelta(seconds=float(state["offset_s"]))
+        return state
+
+    def csc(self, spec: dict) -> dict:
+        """CSC tokens through the admin API: {as: name} uses the issuer's active token (or requests one; a
+        server keeps at most two active), {as: name, new: true} requests another, {revoke: name} revokes one."""
+        cnpj = self.t.identity(spec.get("issuer")).cnpj
+        if spec.get("revoke"):
+            tok = self.cscs[spec["revoke"]]
+            return self.admin("DELETE", f"/admin/taxpayers/{cnpj}/csc/{tok['id']}").json()
+        tok = None
+        if not spec.get("new"):
+            listing = self.admin("GET", f"/admin/taxpayers/{cnpj}/csc").json()
+            tok = next((t for t in listing.get("tokens", []) if t.get("active")), None)
+        if tok is None:
+            tok = self.admin("POST", f"/admin/taxpayers/{cnpj}/csc",
+                             {"token": spec["token"]} if spec.get("token") else None).json()
+        self.cscs[spec.get("as", "csc")] = tok
+        return tok
 
     # documents
     def build(self, spec: dict) -> None:
         issuer = self.t.identity(spec.get("issuer"))
-        factory = NFeFactory(seed=None, uf=self.t.uf, tpAmb=self.t.tpAmb, cnpj=issuer.cnpj, razao=issuer.razao)
+        name = spec.get("as", "nfe")
         kwargs = dict(spec.get("set") or {})
+        seed = random.randrange(2**31)
+        if spec.get("twin_of"):  # the same emitter, items and values as an earlier document, the next number
+            seed = self.seeds[spec["twin_of"]]
+            kwargs.setdefault("nNF", int(self.ide(spec["twin_of"], "nNF")) % 999_999_999 + 1)
+        self.seeds[name] = seed
+        factory = NFeFactory(seed=seed, uf=self.t.uf, tpAmb=self.t.tpAmb, cnpj=issuer.cnpj, razao=issuer.razao)
+        tz = ufs.tz_of(self.t.cUF)
+        base = self.now() if spec.get("server_time") else datetime.now(timezone.utc)
         if "dhEmi_offset" in kwargs:
-            kwargs["dhEmi"] = datetime.now(ufs.tz_of(self.t.cUF)) + timedelta(**kwargs.pop("dhEmi_offset"))
+            kwargs["dhEmi"] = (base + timedelta(**kwargs.pop("dhEmi_offset"))).astimezone(tz)
+        elif spec.get("server_time"):
+            kwargs["dhEmi"] = base.astimezone(tz)
+        if spec.get("recipient"):  # the recipient is one of the test identities (it can then send 2102x0)
+            kwargs["dest_doc"] = self.t.identity(spec["recipient"]).cnpj
         if spec.get("same_number_as"):  # the same issuer, model, series and number as an earlier document
             ide = self.docs[spec["same_number_as"]].find(f"{N}infNFe/{N}ide")
             kwargs.update(serie=int(ide.findtext(N + "serie")), nNF=int(ide.findtext(N + "nNF")))
+        # the number is always given, so that a twin's factory (same seed) draws the same items and values
+        kwargs.setdefault("nNF", random.randint(1, 999_999_998))
         template = spec.get("template", "nfe")
         nfe = (factory.build_nfce if template == "nfce" else factory.build)(**kwargs)
         apply_edits(nfe, spec.get("edit"))
@@ -249,8 +332,46 @@ class Play:
             from ..signer import Signer
 
             nfe = Signer(self.t.identity(None if sign is True else sign)).sign_nfe(nfe)
+        if spec.get("qr"):
+            self.qr(nfe, spec["qr"], spec.get("issuer"))
         apply_edits(nfe, spec.get("after_sign"))
-        self.docs[spec.get("as", "nfe")] = nfe
+        self.docs[name] = nfe
+
+    def qr(self, nfe: etree._Element, spec: dict, issuer: str | None) -> None:
+        """infNFeSupl of an NFC-e (builders.add_qr): version 2 (csc: a name from a csc step, or {id, token}) or 3
+        (offline signed with `key`'s private key, default the issuer's); `of`: computed from another document;
+        `text`: the qrCode written as given ({key}, {tpAmb}, {qr_url}, {qr}, {dhEmi_hex} are filled in); `replace`:
+        [[old, new], ...] applied once each to the code."""
+        version = str(spec.get("version", "2"))
+        csc = spec.get("csc")
+        tok = self.cscs[csc] if isinstance(csc, str) else (csc or {})
+        if "csc_id" in spec:
+            tok = {**tok, "id": spec["csc_id"]}
+        if "token" in spec:
+            tok = {**tok, "token": spec["token"]}
+        builders.add_qr(nfe, version=version, cUF=self.t.cUF, tpAmb=self.t.tpAmb, csc_id=tok.get("id"),
+                        csc=tok.get("token"), key_pem=self.t.identity(spec.get("key", issuer)).key_pem,
+                        base_url=spec.get("base_url"), url_chave=spec.get("url_chave"),
+                        source=self.docs[spec["of"]] if spec.get("of") else None)
+        el = nfe.find(f"{N}infNFeSupl/{N}qrCode")
+        if "text" in spec:
+            from .. import nfce_urls
+
+            el.text = str(spec["text"]).format(
+                key=nfe.find(N + "infNFe").get("Id")[3:], tpAmb=self.t.tpAmb, qr=el.text,
+                qr_url=nfce_urls.qr_url(self.t.cUF, self.t.tpAmb),
+                dhEmi_hex=nfe.findtext(f"{N}infNFe/{N}ide/{N}dhEmi").encode().hex())
+        for old, new in spec.get("replace") or ():
+            el.text = el.text.replace(str(old), str(new), 1)
+
+    def ide(self, ref: str, field: str) -> str:
+        return self.docs[ref].findtext(f"{N}infNFe/{N}ide/{N}{field}")
+
+    def nprot(self, ref: str) -> str:
+        key = self.key(ref)
+        if key not in self.prots:
+            raise StepFailure(f"{ref}: no authorization protocol answered for {key}")
+        return self.prots[key]
 
     def key(self, ref: str) -> str:
         if ref in self.docs:
@@ -275,12 +396,100 @@ class Play:
             else:
                 nRec = str(spec["nRec"])
             el = cons_reci_nfe(int(spec.get("tpAmb", self.t.tpAmb)), nRec)
+        elif kind == "event":
+            items = spec.get("events", [spec])
+            el = builders.env_evento(*(self.evento(e) for e in items), idLote=spec.get("idLote", 1))
+            apply_edits(el, spec.get("lot_edit"))
+            return etree.tostring(el, encoding="utf-8"), "envEvento"
+        elif kind == "inut":
+            el = self.inut(spec)
+            return etree.tostring(el, encoding="utf-8"), "inutNFe"
         else:  # raw
             data = str(spec["payload"]).encode("utf-8")
             return data, ROOT_OF.get(str(spec.get("service", "")).lower(), str(spec.get("root", "consStatServ")))
         apply_edits(el, spec.get("edit"))
         data = etree.tostring(el, encoding="utf-8")
         return data, etree.QName(el).localname
+
+    def _author(self, ref: Any) -> tuple[str, str | None]:
+        """(CNPJ/CPF, identity name or None) of an author given as an identity name or as digits."""
+        if ref is None:
+            return self.t.identity(None).cnpj, None
+        ref = str(ref)
+        if ref.isdigit():
+            return ref, None
+        return self.t.identity(ref).cnpj, ref
+
+    def evento(self, spec: dict) -> etree._Element:
+        """One signed <evento> (builders.evento) about document `of` (a name, or a 44-digit key)."""
+        tp = str(spec.get("type", "cancel"))
+        tp = EVENT_TYPES.get(tp, tp)
+        key = self.key(str(spec.get("of", "nfe")))
+        author, ident = self._author(spec.get("author"))
+        if "nProt" in spec:
+            nProt = str(spec["nProt"])
+        elif tp in ("110111", "110112"):
+            nProt = self.nprot(str(spec.get("of", "nfe")))
+        else:
+            nProt = ""
+        if tp == "110111":
+            det = builders.cancel_det(nProt, spec.get("xJust", builders.CANCEL_JUST))
+        elif tp == "110110":
+            det = builders.cce_det(spec.get("xCorrecao", "Correcao do endereco de entrega: Rua das Flores, 100"))
+        elif tp == "110112":
+            ref = self.key(str(spec.get("ref", "")))
+            if spec.get("ref_dv") == "wrong":
+                ref = ref[:43] + str((int(ref[43]) + 1) % 10)
+            det = builders.subst_det(nProt, ref, int(spec.get("cOrgaoAutor", self.t.cUF)))
+        elif tp in builders.DESC_MDE:
+            det = builders.mde_det(tp)
+        else:
+            det = [("descEvento", str(spec.get("descEvento", "Evento desconhecido")))]
+        when = self.now() + timedelta(**(spec.get("dhEvento_offset") or {}))
+        ev = builders.evento(
+            key, tp, det, author=author, nSeq=int(spec.get("nSeq", 1)),
+            dhEvento=str(spec["dhEvento"]) if "dhEvento" in spec else protocol.dh(when, self.t.cUF),
+            cOrgao=spec.get("cOrgao", self.t.cUF), tpAmb=int(spec.get("tpAmb", self.t.tpAmb)),
+            verEvento=str(spec.get("verEvento", "1.00")), Id=spec.get("Id"))
+        apply_edits(ev, spec.get("edit"))
+        self._sign(ev, spec.get("sign", ident or "default"))
+        apply_edits(ev, spec.get("after_sign"))
+        return ev
+
+    def inut(self, spec: dict) -> etree._Element:
+        """A signed <inutNFe> (builders.inut_nfe). Numbers are offsets `first`/`last` (default 0) from the number
+        of document `of` (its series and model too), or from a random number; `absolute: true` takes them as given."""
+        if spec.get("of"):
+            base, serie, mod = (int(self.ide(spec["of"], f)) for f in ("nNF", "serie", "mod"))
+        else:
+            base, serie, mod = self.base, 1, 55
+        if spec.get("absolute"):
+            base = 0
+        cnpj, ident = self._author(spec.get("cnpj"))
+        ano = spec.get("ano", self.now().astimezone(ufs.tz_of(self.t.cUF)).year % 100 + int(spec.get("ano_offset", 0)))
+        el = builders.inut_nfe(cnpj, base + int(spec.get("first", 0)), base + int(spec.get("last", 0)), ano=int(ano),
+                               mod=int(spec.get("mod", mod)), serie=int(spec.get("serie", serie)),
+                               cUF=int(spec.get("cUF", self.t.cUF)), tpAmb=int(spec.get("tpAmb", self.t.tpAmb)),
+                               xJust=str(spec.get("xJust", builders.VOID_JUST)), Id=spec.get("Id"))
+        apply_edits(el, spec.get("edit"))
+        self._sign(el, spec.get("sign", ident or "default"))
+        apply_edits(el, spec.get("after_sign"))
+        return el
+
+    def _sign(self, el: etree._Element, who: Any) -> None:
+        if who in (False, None, "none"):
+            return
+        from ..signer import Signer
+
+        Signer(self.t.identity(None if who is True else who)).sign(el)
+
+    def remember(self, reply: Reply) -> None:
+        """Keep the protocol number of every NF-e an answer authorized (events quote it)."""
+        if reply.result is None:
+            return
+        for inf in reply.result.iter(N + "infProt"):
+            if inf.findtext(N + "cStat") in ("100", "150") and inf.findtext(N + "nProt"):
+                self.prots[inf.findtext(N + "chNFe")] = inf.findtext(N + "nProt")
 
     def request(self, kind: str, spec: dict) -> tuple[Reply | None, str, int | None]:
         data, root = self.payload(kind, spec)
@@ -310,8 +519,10 @@ class Play:
             time.sleep(float(step[kind]))
         elif kind == "clock":
             check(expect, None, self.clock(spec))
+        elif kind == "csc":
+            check(expect, None, self.csc(spec))
         elif kind == "admin":
-            r = self.admin(spec.get("method", "POST"), spec["path"], spec.get("json"), ok=False)
+            r = self.admin(spec.get("method", "POST"), self.expand(spec["path"]), self.expand(spec.get("json")), ok=False)
             check(expect or {"http": {"in": [200, 201]}}, None, _json(r), http=r.status_code)
         elif kind == "stored":
             r = self.admin("GET", f"/admin/documents/{self.key(str(spec.get('key', 'nfe')))}", ok=False)
@@ -323,6 +534,7 @@ class Play:
                     raise StepFailure(f"{kind}: transport error ({error})")
                 if reply is not None:
                     self.last = reply
+                    self.remember(reply)
                     if spec.get("as"):
                         self.replies[spec["as"]] = reply
                 check(expect, reply, error=error, http=http)

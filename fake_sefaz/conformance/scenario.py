@@ -20,12 +20,45 @@ A file holds one scenario (a mapping with `name`) or several (`scenarios: [...]`
       - query: {key: nfe}
         expect: {cStat: 110}
 
-Step kinds: build, send, status, query, receipt, raw, admin, clock, stored, sleep. Request steps take
-`headers`, `path`, `soap` (11/12), `zip`, `edit` (payload edits), `replace` ([[old, new], ...] on the serialized
+Step kinds: build, send, status, query, receipt, raw, event, inut, admin, csc, clock, stored, sleep. Request steps
+take `headers`, `path`, `soap` (11/12), `zip`, `edit` (payload edits), `replace` ([[old, new], ...] on the serialized
 payload), `repeat` (n times, each checked), `as` (name the reply). Expectation paths are element paths from the
-ret* element (`prot` is short for protNFe/infProt; `http` is the HTTP status; `error` the transport error:
-timeout or connection). Matchers: a scalar (equal), {catalogue: true}, {startswith|contains|regex: s},
-{present: bool}, {in: [...]}.
+ret* element (`prot` is short for protNFe/infProt, `ev` for retEvento/infEvento, `inut` for infInut, `rec` for
+infRec; "retEvento[2]/infEvento/cStat" reaches the 2nd event of a lot; `http` is the HTTP status; `error` the
+transport error: timeout or connection). Matchers: a scalar (equal), {catalogue: true}, {startswith|contains|regex: s},
+{present: bool}, {in: [...]}, {gte: n}.
+
+build (beyond the above): `template: nfce`; `issuer`/`sign` (identity names); `recipient: outro` (dest = that
+identity's CNPJ, so it can manifest); `twin_of: doc` (same factory seed: same items and values, the next number;
+for cancellation by substitution); `server_time: true` (dhEmi and dhEmi_offset from the server clock as moved by
+clock steps); edits `{path, add: other/path}` (sum of two amounts), paths may index (`infNFe/det[3]`);
+`qr: {version: 2|3, csc: <csc name>|{id, token}, csc_id, token, key: identity (v3 offline), base_url, url_chave,
+of: doc (another note's code), text: "{qr_url}?p={key}|...", replace: [[old, new]]}` inserts infNFeSupl after signing.
+Every authorization answered (100/150) is remembered: events quote it.
+
+    - event: {of: nfe, type: cancel}                # envEvento with one evento, signed by its author
+      expect: {cStat: 128, ev/cStat: 135}
+    - event: {events: [{of: nfe, type: cce, nSeq: 1}, {of: nfe, type: cce, nSeq: 2}], idLote: 7}
+    - event: {of: orig, type: subst, ref: sub}      # 110112: chNFeRef = sub's key (ref_dv: wrong breaks its DV)
+    - event: {of: nfe, type: awareness, author: outro, cOrgao: 91}
+
+  type: cancel 110111, cce 110110, subst 110112, confirmation 210200, awareness 210210, unknown 210220,
+  not-performed 210240, or any tpEvento code. Overrides: author (identity name or digits), sign (identity, false),
+  nSeq, cOrgao, tpAmb, verEvento, Id, nProt (default: the remembered protocol of `of`), xJust, xCorrecao,
+  dhEvento (literal) or dhEvento_offset (from the server clock), edit/after_sign (paths from <evento>).
+
+    - inut: {of: nfe, first: 0, last: 4}            # inutNFe of nNF(nfe)+0 .. nNF(nfe)+4, nfe's series and model
+      expect: {inut/cStat: 102}
+
+  Without `of` the numbers are offsets from a random number of series 1 (`absolute: true`: as given).
+  Overrides: cnpj (identity or digits), ano or ano_offset, mod, serie, cUF, tpAmb, xJust, Id, sign, edit/after_sign.
+
+    - csc: {as: csc}                                 # the issuer's active CSC (requested when it has none)
+    - csc: {as: old, new: true}                      # request another (the fake keeps two active at most)
+    - csc: {revoke: old}
+
+admin steps and setup.admin expand ${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie} and ${identity.cnpj}.
+Fake-only steps (admin, csc, clock, stored, and request headers) skip the scenario against another authorizer.
 """
 
 from __future__ import annotations
@@ -35,8 +68,8 @@ from pathlib import Path
 
 import yaml
 
-REQUEST_STEPS = {"send", "status", "query", "receipt", "raw"}
-FAKE_ONLY_STEPS = {"admin", "clock", "stored"}
+REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut"}
+FAKE_ONLY_STEPS = {"admin", "clock", "stored", "csc"}
 STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
 SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
 
