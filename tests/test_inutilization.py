@@ -29,8 +29,13 @@ def issuer_any(pki, signer, client, clock):
     return Issuer(pki, signer, client, clock)
 
 
+# Series 100-899 drawn without replacement: tests sharing the session's server never void overlapping ranges
+# of one series (independent draws collided now and then: 563/256 instead of the expected code).
+_SERIES = iter(random.sample(range(100, 900), 800))
+
+
 def fresh_serie() -> int:
-    return random.randint(100, 899)
+    return next(_SERIES)
 
 
 def authorize(issuer, **overrides):
