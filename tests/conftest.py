@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timezone
 from importlib.resources import files
 
 import pytest
@@ -102,12 +103,19 @@ def clock() -> ControlledClock:
     return ControlledClock()
 
 
+@pytest.fixture(scope="module")
+def nclock() -> ControlledClock:
+    """A clock of the module's own (modules that start a dedicated server, e.g. the NFC-e ones)."""
+    return ControlledClock()
+
+
 @pytest.fixture(autouse=True)
 def _real_time(request):
-    """Every test starts on real time; tests that move the clock do not leak into the next one."""
+    """Every test starts on real time; tests that move a clock do not leak into the next one."""
     yield
-    if "clock" in request.fixturenames:
-        request.getfixturevalue("clock").set(__import__("datetime").datetime.now(__import__("datetime").timezone.utc), frozen=False)
+    for name in ("clock", "nclock"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).set(datetime.now(timezone.utc), frozen=False)
 
 
 def server_settings(pki, tmp_dir, **overrides):
@@ -178,3 +186,19 @@ def prot(reply):
     inf = reply.result.find("{http://www.portalfiscal.inf.br/nfe}protNFe/{http://www.portalfiscal.inf.br/nfe}infProt")
     assert inf is not None, reply.body.decode()
     return inf.findtext("{http://www.portalfiscal.inf.br/nfe}cStat"), inf.findtext("{http://www.portalfiscal.inf.br/nfe}xMotivo")
+
+
+# --- Events and inutilização (issue 3): an issuer sending events and voidings -----------------------------
+
+@pytest.fixture
+def issuer(pki, signer, soap12, clock):
+    from events_support import Issuer
+
+    return Issuer(pki, signer, soap12, clock)
+
+
+@pytest.fixture
+def issuer_any(pki, signer, client, clock):
+    from events_support import Issuer
+
+    return Issuer(pki, signer, client, clock)

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from conftest import server_settings
-from events_support import (Issuer, cancel_det, cce_det, dh, env_evento, ev_stat, evento, mde_det, ret_eventos)
+from events_support import (Issuer, cancel_det, cce_det, dh, ev_stat, mde_det, ret_eventos)
 from fake_sefaz.client import SoapClient, cons_sit_nfe
 from fake_sefaz.keys import build_key
 from fake_sefaz.schemas import Schemas
@@ -33,14 +33,6 @@ def freeze(clock) -> datetime:
     return t
 
 
-@pytest.fixture
-def issuer(pki, signer, soap12, clock):
-    return Issuer(pki, signer, soap12, clock)
-
-
-@pytest.fixture
-def issuer_any(pki, signer, client, clock):
-    return Issuer(pki, signer, client, clock)
 
 
 def query(issuer, key):

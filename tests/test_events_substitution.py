@@ -6,7 +6,6 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from lxml import etree
 
 from events_support import Issuer, Note, ev_stat, subst_det
 from fake_sefaz.client import cons_sit_nfe

@@ -7,10 +7,9 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import httpx
-import pytest
 from lxml import etree
 
-from events_support import Issuer, inut_nfe, inut_stat
+from events_support import inut_nfe, inut_stat
 from fake_sefaz.factory import wrap_lot
 from fake_sefaz.schemas import Schemas
 from fake_sefaz.signer import Signer
@@ -19,14 +18,6 @@ from fake_sefaz.xml import N
 SCHEMAS = Schemas()
 
 
-@pytest.fixture
-def issuer(pki, signer, soap12, clock):
-    return Issuer(pki, signer, soap12, clock)
-
-
-@pytest.fixture
-def issuer_any(pki, signer, client, clock):
-    return Issuer(pki, signer, client, clock)
 
 
 # Series 100-899 drawn without replacement: tests sharing the session's server never void overlapping ranges

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 from conftest import server_settings
-from nfce_support import NS, NfceEmitter, set_qr
+from nfce_support import NS, NfceEmitter
 
 from fake_sefaz import nfce_urls
 from fake_sefaz.clock import ControlledClock

@@ -11,7 +11,6 @@ import pytest
 from lxml import etree
 
 from fake_sefaz import nfce_urls, qrcode
-from fake_sefaz.clock import ControlledClock
 from fake_sefaz.schemas import Schemas
 from fake_sefaz.server import ThreadedServer
 
@@ -19,15 +18,6 @@ from conftest import server_settings
 from nfce_support import NS, NfceEmitter, prot_of, set_qr
 
 
-@pytest.fixture(scope="module")
-def nclock():
-    return ControlledClock()
-
-
-@pytest.fixture(autouse=True)
-def _real_time_again(nclock):
-    yield
-    nclock.set(datetime.now(timezone.utc), frozen=False)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ each answered over real HTTP with signed NFC-e carrying a valid QR code (so only
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from conftest import server_settings
@@ -11,22 +11,12 @@ from lxml import etree
 from nfce_support import NS, NfceEmitter, prot_of
 
 from fake_sefaz import nfce_urls
-from fake_sefaz.clock import ControlledClock
 from fake_sefaz.factory import wrap_lot
 from fake_sefaz.client import SoapClient
 from fake_sefaz.schemas import Schemas
 from fake_sefaz.server import ThreadedServer
 
 
-@pytest.fixture(scope="module")
-def nclock():
-    return ControlledClock()
-
-
-@pytest.fixture(autouse=True)
-def _real_time_again(nclock):
-    yield
-    nclock.set(datetime.now(timezone.utc), frozen=False)
 
 
 def _server(pki, nclock, tmp_path_factory, name, **settings):
