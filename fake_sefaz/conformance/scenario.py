@@ -68,7 +68,7 @@ from pathlib import Path
 
 import yaml
 
-REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut"}
+REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut", "conscad"}
 FAKE_ONLY_STEPS = {"admin", "clock", "stored", "csc"}
 STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
 SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
@@ -83,10 +83,11 @@ class Scenario:
     settings: dict = field(default_factory=dict)
     target: str = "any"
     file: str = ""
+    teardown: list[dict] = field(default_factory=list)
 
     @property
     def needs_fake(self) -> bool:
-        if self.target == "fake" or self.setup:
+        if self.target == "fake" or self.setup or self.teardown:
             return True
         return any(k in FAKE_ONLY_STEPS or (isinstance(s.get(k), dict) and s[k].get("headers"))
                    for s in self.steps for k in s)
@@ -135,7 +136,7 @@ def load(directory: str | Path) -> list[Scenario]:
             sc = Scenario(name=str(item.get("name", "")), description=str(item.get("description", "")).strip(),
                           steps=list(item.get("steps") or []), setup=dict(item.get("setup") or {}),
                           settings=dict(item.get("settings") or {}), target=str(item.get("target", "any")),
-                          file=path.name)
+                          file=path.name, teardown=list(item.get("teardown") or []))
             _check(sc)
             if sc.name in names:
                 raise ScenarioError(f"{path.name}: duplicate scenario name {sc.name}")
