@@ -27,9 +27,11 @@ import httpx
 from lxml import etree
 
 from .. import builders, codes, protocol, ufs
+from .. import ie as ie_rules
 from ..client import (
     OPERATIONS,
     Reply,
+    cons_cad,
     cons_reci_nfe,
     cons_sit_nfe,
     cons_stat_serv,
@@ -37,19 +39,20 @@ from ..client import (
     headers_for,
     parse_reply,
 )
-from ..factory import NFeFactory, wrap_lot
+from ..factory import NFeFactory, random_cnpj, random_cpf, wrap_lot
 from ..keys import mod11_dv
 from ..xml import DS, NFE, N
 from .scenario import REQUEST_STEPS, Scenario
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 NSMAP = {"ds": DS, "n": NFE}
-ALIASES = {"prot": "protNFe/infProt", "rec": "infRec", "ev": "retEvento/infEvento", "inut": "infInut"}
+ALIASES = {"prot": "protNFe/infProt", "rec": "infRec", "ev": "retEvento/infEvento", "inut": "infInut",
+           "cad": "infCons"}
 # event type names a scenario may use instead of the tpEvento code
 EVENT_TYPES = {"cce": "110110", "cancel": "110111", "subst": "110112", "confirmation": "210200",
                "awareness": "210210", "unknown": "210220", "not-performed": "210240"}
 RECIPIENT_EVENTS = {"210200", "210210", "210220", "210240"}
-EXPAND = re.compile(r"\$\{([\w-]+)\.(key|nProt|nNF|serie|cnpj)\}")
+EXPAND = re.compile(r"\$\{([\w-]+)\.(key|nProt|nNF|serie|cnpj|cpf|ie)\}")
 ROOT_OF = {svc.lower(): root for root, (svc, _) in OPERATIONS.items()}
 
 
@@ -114,6 +117,11 @@ def find(root: etree._Element, path: str) -> etree._Element:
 def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
     for e in edits or ():
         el = find(root, str(e.get("path", ".")))
+        if "insert_after" in e:  # a new element after this one: {path, insert_after: IE, text: "..."}
+            new = etree.Element(_qname(str(e["insert_after"])))
+            new.text = None if e.get("text") is None else str(e["text"])
+            el.addnext(new)
+            continue
         if "text" in e:
             el.text = None if e["text"] is None else str(e["text"])
         if "attr" in e:
@@ -204,7 +212,9 @@ def check(expect: dict, reply: Reply | None, data: Any = None, error: str = "", 
     if problems:
         where = ""
         if reply is not None and reply.result is not None:
-            where = " [cStat " + str(reply.cStat) + ": " + str(reply.field("xMotivo")) + "]"
+            inner = reply.result.find(N + "infCons")  # retConsCad keeps cStat inside infCons
+            src = reply.result if reply.cStat is not None or inner is None else inner
+            where = " [cStat " + str(src.findtext(N + "cStat")) + ": " + str(src.findtext(N + "xMotivo")) + "]"
         raise StepFailure("; ".join(problems) + where)
 
 
@@ -222,13 +232,29 @@ class Play:
         self.cscs: dict[str, dict] = {}  # CSC tokens by name ({"id", "token"}), from csc steps
         self.offset = timedelta(0)  # the server clock minus real time, as the last clock call reported
         self.base = random.randint(1, 900_000_000)  # numbers of inutNFe steps without `of`
+        self.parties: dict[str, dict[str, str]] = {}  # taxpayers of this scenario: cnpj, cpf, ie by name
 
     def now(self) -> datetime:
         """The server's instant as far as the scenario knows (real time plus the offset of its clock moves)."""
         return datetime.now(timezone.utc) + self.offset
 
+    def party(self, name: str | None) -> dict[str, str]:
+        """A taxpayer of this scenario, drawn once per scenario run: a PKI identity (its certificate's CNPJ, a
+        random CPF and a random valid IE of the target's UF: the IE its NF-e carry in this scenario) or any other
+        name, a made-up taxpayer (random valid CNPJ, CPF and IE). Fresh numbers per run keep scenarios from
+        meeting each other's registrations on one persistent server."""
+        if name in (None, "default"):
+            name = "certificate" if self.t.certificate is not None else "emitente"
+        if name not in self.parties:
+            rng = random.Random()
+            known = name == "certificate" or name in self.t.pki.names
+            self.parties[name] = {"cnpj": self.t.identity(name).cnpj if known else random_cnpj(rng),
+                                  "cpf": random_cpf(rng), "ie": ie_rules.generate(self.t.uf, rng)}
+        return self.parties[name]
+
     def expand(self, value: Any) -> Any:
-        """${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie}, ${identity.cnpj} inside admin paths and bodies."""
+        """${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie} of a built document; ${party.cnpj}, ${party.cpf},
+        ${party.ie} of an identity or made-up taxpayer (party()), in step specs, expectations and admin calls."""
         if isinstance(value, dict):
             return {k: self.expand(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -238,8 +264,8 @@ class Play:
 
         def one(m: re.Match) -> str:
             name, what = m.group(1), m.group(2)
-            if what == "cnpj":
-                return self.t.identity(name).cnpj
+            if what in ("cnpj", "cpf", "ie"):
+                return self.party(name)[what]
             if what == "key":
                 return self.key(name)
             if what == "nProt":
@@ -315,8 +341,10 @@ class Play:
             kwargs["dhEmi"] = (base + timedelta(**kwargs.pop("dhEmi_offset"))).astimezone(tz)
         elif spec.get("server_time"):
             kwargs["dhEmi"] = base.astimezone(tz)
-        if spec.get("recipient"):  # the recipient is one of the test identities (it can then send 2102x0)
-            kwargs["dest_doc"] = self.t.identity(spec["recipient"]).cnpj
+        if spec.get("recipient"):  # an identity (it can then send 2102x0) or a made-up taxpayer (party())
+            kwargs["dest_doc"] = self.party(spec["recipient"])["cnpj"]
+            if spec.get("recipient_ie"):
+                kwargs.setdefault("indFinal", 0)  # a taxpayer recipient (indIEDest=1) buys for resale/use
         if spec.get("same_number_as"):  # the same issuer, model, series and number as an earlier document
             ide = self.docs[spec["same_number_as"]].find(f"{N}infNFe/{N}ide")
             kwargs.update(serie=int(ide.findtext(N + "serie")), nNF=int(ide.findtext(N + "nNF")))
@@ -324,6 +352,20 @@ class Play:
         kwargs.setdefault("nNF", random.randint(1, 999_999_998))
         template = spec.get("template", "nfe")
         nfe = (factory.build_nfce if template == "nfce" else factory.build)(**kwargs)
+        # the issuer's IE: its IE in this scenario (${issuer.ie}), or issuer_ie as given (null: no <IE>)
+        ie_el = nfe.find(f"{N}infNFe/{N}emit/{N}IE")
+        if "issuer_ie" not in spec:
+            if nfe.findtext(f"{N}infNFe/{N}ide/{N}cUF") == str(self.t.cUF):  # another UF's note: that UF's IE
+                ie_el.text = self.party(spec.get("issuer"))["ie"]
+        elif spec["issuer_ie"] is None:
+            ie_el.getparent().remove(ie_el)
+        else:
+            ie_el.text = str(spec["issuer_ie"])
+        if spec.get("recipient_ie"):  # indIEDest=1 and the recipient's IE (true: its IE in this scenario)
+            ind = nfe.find(f"{N}infNFe/{N}dest/{N}indIEDest")
+            ind.text = "1"
+            value = self.party(spec.get("recipient"))["ie"] if spec["recipient_ie"] is True else spec["recipient_ie"]
+            apply_edits(nfe, [{"path": "infNFe/dest/indIEDest", "insert_after": "IE", "text": value}])
         apply_edits(nfe, spec.get("edit"))
         for rk in _as_list(spec.get("rekey")):
             rekey(nfe, int(rk["at"]), str(rk.get("text", "")), rk.get("dv"))
@@ -404,6 +446,11 @@ class Play:
         elif kind == "inut":
             el = self.inut(spec)
             return etree.tostring(el, encoding="utf-8"), "inutNFe"
+        elif kind == "conscad":
+            uf = str(spec.get("uf", self.t.uf)).upper()
+            if uf == "OTHER":  # a UF this authorizer does not answer for
+                uf = "RJ" if self.t.uf != "RJ" else "SP"
+            el = cons_cad(uf, **{k: str(spec[k]) for k in ("ie", "cnpj", "cpf") if k in spec})
         else:  # raw
             data = str(spec["payload"]).encode("utf-8")
             return data, ROOT_OF.get(str(spec.get("service", "")).lower(), str(spec.get("root", "consStatServ")))
@@ -512,7 +559,11 @@ class Play:
     def step(self, step: dict) -> None:
         kind = next(k for k in step if k not in ("expect", "name"))
         spec = step[kind] if isinstance(step[kind], dict) else {}
-        expect = step.get("expect") or {}
+        if kind not in ("admin", "build"):  # admin expands path and body itself; build expands below
+            spec = self.expand(spec)
+        elif kind == "build":
+            spec = {k: (v if k == "qr" else self.expand(v)) for k, v in spec.items()}
+        expect = self.expand(step.get("expect") or {})
         if kind == "build":
             self.build(spec)
         elif kind == "sleep":
@@ -594,6 +645,12 @@ def run_scenario(sc: Scenario, target: Target, http: httpx.Client) -> Result:
         return Result(sc.name, FAILED, time.monotonic() - start, sc.codes(),
                       f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}", sc.file)
     finally:
+        for call in sc.teardown if target.is_fake else ():
+            try:  # whatever happened: undo what the scenario registered (a persistent server stays usable)
+                play.admin(call.get("method", "DELETE"), play.expand(call["path"]), play.expand(call.get("json")),
+                           ok=False)
+            except Exception:  # noqa: BLE001 - teardown is best effort
+                pass
         if target.is_fake and sc.needs_fake:
             try:
                 play.admin("POST", "/admin/faults/clear")

@@ -13,6 +13,8 @@ A file holds one scenario (a mapping with `name`) or several (`scenarios: [...]`
       latency: {ms: 100}
       clock: {advance: {days: 31}}         # or {set: "2026-01-31T23:59:00-03:00", frozen: true}
       admin: [{method: POST, path: /admin/..., json: {...}}]   # any other admin endpoint (registry, ...)
+    teardown:                               # admin calls after the steps, whatever happened (fake only;
+      - {method: DELETE, path: "/admin/taxpayers/${buyer.cnpj}"}   # statuses ignored; default method DELETE)
     steps:
       - build: {as: nfe, template: nfe, sign: emitente, set: {serie: 7}, edit: [...], rekey: {at: 2, text: "05"}}
       - send: {documents: [nfe], sync: true}
@@ -20,11 +22,11 @@ A file holds one scenario (a mapping with `name`) or several (`scenarios: [...]`
       - query: {key: nfe}
         expect: {cStat: 110}
 
-Step kinds: build, send, status, query, receipt, raw, event, inut, admin, csc, clock, stored, sleep. Request steps
+Step kinds: build, send, status, query, receipt, raw, event, inut, conscad, admin, csc, clock, stored, sleep. Request steps
 take `headers`, `path`, `soap` (11/12), `zip`, `edit` (payload edits), `replace` ([[old, new], ...] on the serialized
 payload), `repeat` (n times, each checked), `as` (name the reply). Expectation paths are element paths from the
 ret* element (`prot` is short for protNFe/infProt, `ev` for retEvento/infEvento, `inut` for infInut, `rec` for
-infRec; "retEvento[2]/infEvento/cStat" reaches the 2nd event of a lot; `http` is the HTTP status; `error` the
+infRec, `cad` for infCons of retConsCad; "retEvento[2]/infEvento/cStat" reaches the 2nd event of a lot; `http` is the HTTP status; `error` the
 transport error: timeout or connection). Matchers: a scalar (equal), {catalogue: true}, {startswith|contains|regex: s},
 {present: bool}, {in: [...]}, {gte: n}.
 
@@ -32,6 +34,10 @@ build (beyond the above): `template: nfce`; `issuer`/`sign` (identity names); `r
 identity's CNPJ, so it can manifest); `twin_of: doc` (same factory seed: same items and values, the next number;
 for cancellation by substitution); `server_time: true` (dhEmi and dhEmi_offset from the server clock as moved by
 clock steps); edits `{path, add: other/path}` (sum of two amounts), paths may index (`infNFe/det[3]`);
+`issuer_ie` (the emit/IE as given, null removes it; default: the issuer's IE in this scenario, ${issuer.ie});
+`recipient` may also name a made-up party (dest = its CNPJ); `recipient_ie: true` (indIEDest=1, the recipient's
+IE ${recipient.ie} inserted after it, indFinal=0) or an IE as given; edit `{path, insert_after: TAG, text: t}`
+inserts a new element TAG (text t) right after the element at path;
 `qr: {version: 2|3, csc: <csc name>|{id, token}, csc_id, token, key: identity (v3 offline), base_url, url_chave,
 of: doc (another note's code), text: "{qr_url}?p={key}|...", replace: [[old, new]]}` inserts infNFeSupl after signing.
 Every authorization answered (100/150) is remembered: events quote it.
@@ -57,8 +63,19 @@ Every authorization answered (100/150) is remembered: events quote it.
     - csc: {as: old, new: true}                      # request another (the fake keeps two active at most)
     - csc: {revoke: old}
 
-admin steps and setup.admin expand ${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie} and ${identity.cnpj}.
-Fake-only steps (admin, csc, clock, stored, and request headers) skip the scenario against another authorizer.
+    - conscad: {cnpj: "${shop.cnpj}"}                # ConsCad 2.00 (CadConsultaCadastro4): one of ie, cnpj, cpf
+      expect: {cad/cStat: 111, cad/infCad/IE: "${shop.ie}"}
+    - conscad: {uf: other, ie: "${nobody.ie}"}      # uf: a sigla, default the target's; other: a UF not its own
+
+Expansions, in every step spec (qr excepted), expectation, admin call, setup.admin and teardown:
+${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie} of a built document; ${party.cnpj}, ${party.cpf}, ${party.ie}
+of a party. A party is a PKI identity (its certificate's CNPJ) or any other name (a made-up taxpayer with a
+random valid CNPJ), with a random CPF and a random valid IE of the target's UF; all drawn once per scenario run,
+so runs never share registrations on one persistent server. A build's issuer carries its party IE, so
+`PUT /admin/taxpayers/${emitente.cnpj}` with `ie: "${emitente.ie}"` in setup registers the issuer of the
+scenario's notes before they are built (scenarios/registry.yaml).
+Fake-only steps (admin, csc, clock, stored, and request headers) and a teardown skip the scenario against
+another authorizer.
 """
 
 from __future__ import annotations
@@ -68,7 +85,7 @@ from pathlib import Path
 
 import yaml
 
-REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut"}
+REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut", "conscad"}
 FAKE_ONLY_STEPS = {"admin", "clock", "stored", "csc"}
 STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
 SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
@@ -83,10 +100,11 @@ class Scenario:
     settings: dict = field(default_factory=dict)
     target: str = "any"
     file: str = ""
+    teardown: list[dict] = field(default_factory=list)
 
     @property
     def needs_fake(self) -> bool:
-        if self.target == "fake" or self.setup:
+        if self.target == "fake" or self.setup or self.teardown:
             return True
         return any(k in FAKE_ONLY_STEPS or (isinstance(s.get(k), dict) and s[k].get("headers"))
                    for s in self.steps for k in s)
@@ -135,7 +153,7 @@ def load(directory: str | Path) -> list[Scenario]:
             sc = Scenario(name=str(item.get("name", "")), description=str(item.get("description", "")).strip(),
                           steps=list(item.get("steps") or []), setup=dict(item.get("setup") or {}),
                           settings=dict(item.get("settings") or {}), target=str(item.get("target", "any")),
-                          file=path.name)
+                          file=path.name, teardown=list(item.get("teardown") or []))
             _check(sc)
             if sc.name in names:
                 raise ScenarioError(f"{path.name}: duplicate scenario name {sc.name}")
