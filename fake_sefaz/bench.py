@@ -625,7 +625,8 @@ def write_chart(report: dict, path: Path) -> str | None:
 def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = None, *, quick: bool = False,
               http: bool = True, concurrency: tuple[int, ...] = (1, 2, 4, 8, 16, 32), http_seconds: float | None = None,
               workers: int = 1, synchronous: str = "FULL", pin: str | None = "auto", verifier: str | None = None,
-              output: str | None = None, chart: str | None = None, jobs: int | None = None) -> dict:
+              output: str | None = None, chart: str | None = None, jobs: int | None = None,
+              corpus: str | None = None) -> dict:
     """Run the bench and return the report (also written to `output` / `chart` when given)."""
     if quick:
         seconds = min(seconds, 1.0)
@@ -645,7 +646,14 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
     try:
         t0 = time.perf_counter()
         n_in = max(120, int(seconds * 1400)) + 3040 if not quick else 400
-        docs = _documents(ws, n_in, items, jobs=jobs)
+        if corpus:
+            from .corpus import read_corpus
+
+            manifest, pool = read_corpus(corpus)
+            ws.certs = Path(manifest["certs_dir"])
+            docs, pool = pool[:n_in], pool[n_in:]
+        else:
+            docs = _documents(ws, n_in, items, jobs=jobs)
         report["setup"] = {"signed_documents": len(docs), "signing_seconds": round(time.perf_counter() - t0, 1)}
         previous = os.sched_getaffinity(0) if in_pin and hasattr(os, "sched_setaffinity") else None
         if previous is not None:
@@ -659,7 +667,7 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
             t0 = time.perf_counter()
             n_http = int(sum(min(c, 8) * 250 * http_seconds + 400 * http_seconds for c in concurrency)) + 50
             n_http = min(n_http, 40000) if not quick else 300
-            hdocs = _documents(ws, n_http, items, jobs=jobs)
+            hdocs = pool[:n_http] if corpus else _documents(ws, n_http, items, jobs=jobs)
             report["setup"]["http_signed_documents"] = len(hdocs)
             report["setup"]["http_signing_seconds"] = round(time.perf_counter() - t0, 1)
             report["http"] = run_http(ws, hdocs, concurrency=tuple(concurrency), seconds=http_seconds, workers=workers,

@@ -74,7 +74,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     report = run_bench(seconds=args.seconds, items=args.items, database_dir=args.dir, quick=args.quick,
                        http=not args.no_http, concurrency=concurrency, http_seconds=args.http_seconds,
                        workers=args.workers, synchronous=args.sqlite_synchronous, pin=args.pin,
-                       verifier=args.signature_verifier, output=args.output, chart=args.chart, jobs=args.jobs)
+                       verifier=args.signature_verifier, output=args.output, chart=args.chart, jobs=args.jobs,
+                       corpus=args.corpus)
     text = json.dumps(report, indent=2)
     print(text if args.verbose else json.dumps(_bench_summary(report), indent=2))
     return 0
@@ -99,6 +100,18 @@ def _bench_summary(report: dict) -> dict:
     if "chart" in report:
         out["chart"] = report["chart"]
     return out
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from .corpus import CorpusSpec, write_corpus
+
+    settings = _settings(args)
+    spec = CorpusSpec(count=args.count, model=args.model, items=args.items, uf=settings.uf, tpAmb=settings.tpAmb,
+                      serie=args.serie, first_nnf=args.first_nnf, issuers=tuple(args.issuers.split(",")),
+                      certs_dir=str(settings.certs_path))
+    manifest = write_corpus(args.out, spec, jobs=args.jobs)
+    print(json.dumps(manifest, indent=2))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,6 +150,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int)
     d.set_defaults(func=cmd_send)
 
+    k = sub.add_parser("corpus", help="pre-sign distinct NF-e/NFC-e for load tests (loadtests/, Locust)")
+    common(k)
+    k.add_argument("--count", type=int, default=5000)
+    k.add_argument("--out", required=True, help="directory to write manifest.json and documents.tsv into")
+    k.add_argument("--model", type=int, choices=(55, 65), default=55)
+    k.add_argument("--items", type=int, default=3)
+    k.add_argument("--serie", type=int, default=0, help="series of every document (default: random 1-899)")
+    k.add_argument("--first-nnf", type=int, default=0, help="first nNF (default: random); numbers are consecutive")
+    k.add_argument("--issuers", default="emitente,emitente-filial,outro", help="test PKI identities, round robin")
+    k.add_argument("--jobs", type=int, help="signing processes (default: all CPUs)")
+    k.set_defaults(func=cmd_corpus)
+
     b = sub.add_parser("bench", help="cost of authorization in process and over HTTP; JSON report and PNG chart")
     b.add_argument("--seconds", type=float, default=5.0, help="in-process pipeline run time")
     b.add_argument("--items", type=int, default=3, help="items per NF-e (3 gives ~7 KB signed)")
@@ -153,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--pin", default="auto", help="'auto' (in-process and client on the last CPU, server on the "
                    "others when workers fit), a CPU number, or 'none'")
     b.add_argument("--jobs", type=int, help="processes that pre-sign the documents (default: all CPUs)")
+    b.add_argument("--corpus", help="use this pre-signed corpus (fake-sefaz corpus) instead of signing documents; "
+                   "it must be fresh (unused keys) and hold enough documents")
     b.add_argument("--verbose", action="store_true", help="print the full report, not the summary")
     b.set_defaults(func=cmd_bench)
     return p
