@@ -14,7 +14,7 @@ from typing import Iterable
 
 from lxml import etree
 
-from . import ufs
+from . import signature, ufs
 from .certificates import TrustStore
 from .clock import Clock, SystemClock
 from .codes import Rejection
@@ -60,6 +60,7 @@ class Authorizer:
         self.schemas = Schemas()
         self.schemas.preload()
         self.trust = build_trust(settings)
+        self.verifier = signature.Verifier()
         self.parsers = Parsers()
         self.services: tuple[Service, ...] = all_services()
         self._by_root = by_root(self.services)

@@ -67,7 +67,9 @@ def f01_signature_profile(ctx: NFeContext) -> None:
 @rule("F02", 297)
 def f02_signature_value(ctx: NFeContext) -> None:
     """F02 (297): digest and signature value verify."""
-    if not signature.verify(ctx.sig, ctx.doc.inf):
+    verifier = getattr(ctx.auth, "verifier", None)  # the worker's (key cache, chosen verifier), if any
+    ok = verifier.verify(ctx.sig, ctx.doc.inf) if verifier is not None else signature.verify(ctx.sig, ctx.doc.inf)
+    if not ok:
         raise Rejection(297)
 
 
