@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -25,8 +26,9 @@ class Request:
     soap: SoapRequest
     id: str
 
-    @property
+    @cached_property
     def dhRecbto(self) -> str:
+        # Read 4-5 times per answer; `now` and `cUF` are fixed for the request.
         return protocol.dh(self.now, self.cUF)
 
     def motivo(self, cstat: int, suffix: str = "") -> str:
