@@ -60,7 +60,7 @@ class Authorizer:
         self.schemas = Schemas()
         self.schemas.preload()
         self.trust = build_trust(settings)
-        self.verifier = signature.Verifier()
+        self.verifier = signature.make_verifier(settings.signature_verifier)
         self.parsers = Parsers()
         self.services: tuple[Service, ...] = all_services()
         self._by_root = by_root(self.services)
