@@ -6,6 +6,8 @@ is by payload, not by URL. Admin API and web portal (later issues) hang off `ext
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
 from .authorizer import Answer, Authorizer
@@ -44,6 +46,11 @@ class FakeSefazApp:
     def __init__(self, authorizer: Authorizer, fallback: Callable | None = None) -> None:
         self.authorizer = authorizer
         self.fallback = fallback  # an ASGI app for everything that is not SOAP (admin, portal)
+        if authorizer.settings.soap_executor not in ("inline", "thread"):
+            raise ValueError("soap_executor must be 'inline' or 'thread'")
+        # One worker thread at most: compiled schemas are not shared between threads (schemas.py).
+        self._executor = (ThreadPoolExecutor(1, thread_name_prefix="soap")
+                          if authorizer.settings.soap_executor == "thread" else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -79,7 +86,14 @@ class FakeSefazApp:
                                     int(headers.get("content-length", "0") or 0) > 0 else 400)
             await _send(send, Answer(fault.http_status, codec.CONTENT_TYPES[version], codec.fault(fault)))
             return
-        answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path)
+        if self._executor is None:
+            # Inline: the handler is CPU-bound and short (~1-2 ms); measured faster than a thread hand-off
+            # (docs/readme/perf.md, setting soap_executor).
+            answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path)
+        else:
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(self._executor, self.authorizer.answer_soap, body, content_type,
+                                                headers.get("soapaction"), path)
         await _send(send, answer)
 
     def _address(self, scope: Scope) -> str:
@@ -96,6 +110,8 @@ class FakeSefazApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._executor is not None:
+                    self._executor.shutdown(wait=True)
                 self.authorizer.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -626,7 +626,7 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
               http: bool = True, concurrency: tuple[int, ...] = (1, 2, 4, 8, 16, 32), http_seconds: float | None = None,
               workers: int = 1, synchronous: str = "FULL", pin: str | None = "auto", verifier: str | None = None,
               output: str | None = None, chart: str | None = None, jobs: int | None = None,
-              corpus: str | None = None) -> dict:
+              corpus: str | None = None, certs_dir: str | None = None) -> dict:
     """Run the bench and return the report (also written to `output` / `chart` when given)."""
     if quick:
         seconds = min(seconds, 1.0)
@@ -642,6 +642,8 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
     elif pin and pin != "auto" and pin != "none":
         in_pin = client_pin = pin
     ws = Workspace.open(database_dir)
+    if certs_dir:
+        ws.certs = Path(certs_dir)
     report: dict[str, Any] = {"version": REPORT_VERSION, "conditions": _conditions(in_pin)}
     try:
         t0 = time.perf_counter()

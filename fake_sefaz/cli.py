@@ -75,7 +75,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                        http=not args.no_http, concurrency=concurrency, http_seconds=args.http_seconds,
                        workers=args.workers, synchronous=args.sqlite_synchronous, pin=args.pin,
                        verifier=args.signature_verifier, output=args.output, chart=args.chart, jobs=args.jobs,
-                       corpus=args.corpus)
+                       corpus=args.corpus, certs_dir=args.certs_dir)
     text = json.dumps(report, indent=2)
     print(text if args.verbose else json.dumps(_bench_summary(report), indent=2))
     return 0
@@ -178,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--pin", default="auto", help="'auto' (in-process and client on the last CPU, server on the "
                    "others when workers fit), a CPU number, or 'none'")
     b.add_argument("--jobs", type=int, help="processes that pre-sign the documents (default: all CPUs)")
+    b.add_argument("--certs-dir", help="test PKI to sign with and trust (default: <dir>/certs, made if missing)")
     b.add_argument("--corpus", help="use this pre-signed corpus (fake-sefaz corpus) instead of signing documents; "
                    "it must be fresh (unused keys) and hold enough documents")
     b.add_argument("--verbose", action="store_true", help="print the full report, not the summary")

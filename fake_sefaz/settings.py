@@ -54,6 +54,8 @@ class Settings:
     signature_verifier: str = setting("xmlsec", "rule F02 (297): \"xmlsec\", or \"fast\" (lxml C14N + hashlib + "
                                       "cryptography on the profile's exact shape, xmlsec for anything else; ~2x "
                                       "faster, checked against xmlsec by a differential test)")
+    soap_executor: str = setting("inline", "where a worker runs the SOAP handler: \"inline\" in the event loop "
+                                 "(default, measured faster) or \"thread\" (one handler thread per worker)")
 
     @property
     def cUF(self) -> int:
