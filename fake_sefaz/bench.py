@@ -301,10 +301,10 @@ def _primitives(auth, bodies: list[bytes], ws: Workspace) -> dict:
 
 
 def run_in_process(ws: Workspace, seconds: float, items: int, synchronous: str, docs=None,
-                   verifier: str | None = None) -> dict:
+                   verifier: str | None = None, overrides: dict[str, Any] | None = None) -> dict:
     from .authorizer import Authorizer
 
-    extra = {"signature_verifier": verifier} if verifier else {}
+    extra = {**(overrides or {}), **({"signature_verifier": verifier} if verifier else {})}
     settings = _settings(ws, "inprocess", synchronous, **extra)
     auth = Authorizer(settings)
     try:
@@ -368,8 +368,10 @@ def _read_requests(path: Path) -> list[bytes]:
 
 
 async def _load(port: int, requests: list[bytes], concurrency: int, seconds: float, expect: bytes,
-                reuse: bool) -> dict:
-    """N keep-alive connections, each sending the next request as soon as the previous answer is read."""
+                reuse: bool, rate: float = 0.0) -> dict:
+    """N keep-alive connections, each sending the next request as soon as the previous answer is read (closed
+    loop), or, with `rate`, on a fixed schedule of `rate` requests/s spread over the connections (open loop:
+    latency counts from the scheduled instant, so a server falling behind shows its queueing delay)."""
     latencies: list[int] = []
     failures = 0
     status_errors = 0
@@ -386,15 +388,24 @@ async def _load(port: int, requests: list[bytes], concurrency: int, seconds: flo
         state["next"] += 1
         return requests[i]
 
-    async def conn() -> None:
+    interval_ns = int(concurrency / rate * 1e9) if rate else 0
+    start_ns = pc() + 20_000_000
+
+    async def conn(k: int) -> None:
         nonlocal failures, status_errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        scheduled = start_ns + (interval_ns * k) // max(concurrency, 1)
         try:
             while time.perf_counter() < deadline:
+                if interval_ns:
+                    delay = (scheduled - pc()) / 1e9
+                    if delay > 0:
+                        await asyncio.sleep(delay)
                 req = take()
                 if req is None:
                     return
-                t0 = pc()
+                t0 = scheduled if interval_ns else pc()
+                scheduled += interval_ns
                 writer.write(req)
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = 0
@@ -411,10 +422,10 @@ async def _load(port: int, requests: list[bytes], concurrency: int, seconds: flo
             writer.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(conn() for _ in range(concurrency)))
+    await asyncio.gather(*(conn(k) for k in range(concurrency)))
     elapsed = time.perf_counter() - started
     s = sorted(x / 1e6 for x in latencies)
-    return {"concurrency": concurrency, "requests": len(s), "seconds": round(elapsed, 3),
+    return {"concurrency": concurrency, "rate": rate or None, "requests": len(s), "seconds": round(elapsed, 3),
             "per_second": round(len(s) / elapsed, 1) if elapsed else None,
             "p50_ms": round(_pct(s, 50), 2), "p90_ms": round(_pct(s, 90), 2), "p99_ms": round(_pct(s, 99), 2),
             "max_ms": round(s[-1], 2) if s else None, "unexpected_answers": failures, "http_errors": status_errors}
@@ -422,7 +433,7 @@ async def _load(port: int, requests: list[bytes], concurrency: int, seconds: flo
 
 def client_main(argv: list[str]) -> int:
     """`python -m fake_sefaz.bench client PORT FILE CONCURRENCY SECONDS EXPECT REUSE`: prints one JSON line."""
-    port, path, conc, secs, expect, reuse = argv
+    port, path, conc, secs, expect, reuse, rate = argv
     try:
         import uvloop  # noqa: F401
 
@@ -430,15 +441,15 @@ def client_main(argv: list[str]) -> int:
     except ImportError:
         pass
     result = asyncio.run(_load(int(port), _read_requests(Path(path)), int(conc), float(secs), expect.encode(),
-                               reuse == "1"))
+                               reuse == "1", float(rate)))
     print(json.dumps(result), flush=True)
     return 0
 
 
 def _run_client(port: int, requests_file: Path, concurrency: int, seconds: float, expect: str, reuse: bool,
-                pin: str | None) -> dict:
+                pin: str | None, rate: float = 0.0) -> dict:
     cmd = [sys.executable, "-m", "fake_sefaz.bench", "client", str(port), str(requests_file), str(concurrency),
-           str(seconds), expect, "1" if reuse else "0"]
+           str(seconds), expect, "1" if reuse else "0", str(rate)]
     if pin and shutil.which("taskset"):
         cmd = ["taskset", "-c", pin] + cmd
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds * 3 + 60)
@@ -535,8 +546,13 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _settings_env(overrides: dict[str, Any]) -> dict[str, str]:
+    return {"FAKE_SEFAZ_" + k.upper(): str(v) for k, v in overrides.items()}
+
+
 def run_http(ws: Workspace, docs, *, concurrency: tuple[int, ...], seconds: float, workers: int,
-             synchronous: str, server_pin: str | None, client_pin: str | None, verifier: str | None = None) -> dict:
+             synchronous: str, server_pin: str | None, client_pin: str | None, verifier: str | None = None,
+             overrides: dict[str, Any] | None = None, rate_fraction: float = 0.7, rate_concurrency: int = 16) -> dict:
     from .client import cons_stat_serv, envelope, headers_for
 
     status_body = envelope(cons_stat_serv(2, 35), "consStatServ", version=12)
@@ -545,7 +561,7 @@ def run_http(ws: Workspace, docs, *, concurrency: tuple[int, ...], seconds: floa
     auth_reqs = [_http_request("/NFeAutorizacao4", _sync_envelope(d.xml, i), auth_headers) for i, d in enumerate(docs)]
     status_file = ws.root / "status.requests"
     _write_requests(status_file, [status_req])
-    extra_env = {"FAKE_SEFAZ_SIGNATURE_VERIFIER": verifier} if verifier else None
+    extra_env = _settings_env({**(overrides or {}), **({"signature_verifier": verifier} if verifier else {})})
     server = ServerProcess(ws, workers, synchronous, server_pin, extra_env=extra_env)
     results: dict[str, list] = {"status": [], "authorization": []}
     rss: list[dict] = []
@@ -569,16 +585,68 @@ def run_http(ws: Workspace, docs, *, concurrency: tuple[int, ...], seconds: floa
             if offset >= len(auth_reqs):
                 results["note"] = "ran out of pre-signed documents; later levels were not measured"
                 break
+        best = max((r["per_second"] or 0) for r in results["authorization"]) if results["authorization"] else 0
+        if rate_fraction and best and offset < len(auth_reqs):
+            # The latency target is read at 70 % of the best rate, open loop.
+            f = ws.root / "auth.requests"
+            _write_requests(f, auth_reqs[offset:])
+            r = _run_client(server.port, f, rate_concurrency, seconds, "<cStat>100</cStat>", False, client_pin,
+                            rate=round(best * rate_fraction, 1))
+            r["documents_left"] = len(auth_reqs) - offset - r["requests"]
+            results["authorization_at_fraction_of_best"] = {"fraction": rate_fraction, **r}
+            rss.append({"when": "after the open-loop level", "rss_mb": server.rss()})
     finally:
         server.stop()
     best_status = max((r["per_second"] or 0) for r in results["status"]) if results["status"] else 0
+    at_rate = results.get("authorization_at_fraction_of_best")
     best_auth = max((r["per_second"] or 0) for r in results["authorization"]) if results["authorization"] else 0
     return {"workers": workers, "sqlite_synchronous": synchronous, "server_pin": server_pin, "client_pin": client_pin,
             "seconds_per_level": seconds, "documents": len(docs), **results, "rss": rss,
             "best_status_per_second": best_status, "best_authorization_per_second": best_auth,
             "authorization_over_status": round(best_auth / best_status, 3) if best_status else None,
             "targets": {"authorization_at_least_half_of_status": bool(best_status) and best_auth >= 0.5 * best_status,
-                        "at_least_800_per_second": best_auth >= 800}}
+                        "at_least_800_per_second": best_auth >= 800,
+                        "p99_at_most_20ms_at_70_percent": bool(at_rate) and at_rate["p99_ms"] <= 20}}
+
+
+def run_soak(ws: Workspace, docs, *, seconds: float, rate: float, workers: int, synchronous: str,
+             server_pin: str | None, client_pin: str | None, overrides: dict[str, Any] | None = None,
+             sample_s: float = 10.0, concurrency: int = 8) -> dict:
+    """Authorizations at a steady open-loop `rate` for `seconds`, RSS of every worker sampled every `sample_s`.
+    Distinct documents while they last; after that the same ones again (answered 204, still the full pipeline
+    but no insert), which the report counts."""
+    from .client import headers_for
+
+    reqs = [_http_request("/NFeAutorizacao4", _sync_envelope(d.xml, i), headers_for("enviNFe", 12))
+            for i, d in enumerate(docs)]
+    server = ServerProcess(ws, workers, synchronous, server_pin, name="soak", extra_env=_settings_env(overrides or {}))
+    samples, levels = [], []
+    offset, sent, started = 0, 0, time.perf_counter()
+    try:
+        server.wait_ready()
+        samples.append({"t_s": 0.0, "rss_mb": server.rss()})
+        while time.perf_counter() - started < seconds:
+            chunk = reqs[offset:] if offset < len(reqs) else reqs
+            f = ws.root / "soak.requests"
+            _write_requests(f, chunk)
+            r = _run_client(server.port, f, concurrency, sample_s, "<cStat>", True, client_pin, rate=rate)
+            offset += r["requests"]
+            sent += r["requests"]
+            levels.append({k: r[k] for k in ("requests", "per_second", "p50_ms", "p99_ms", "http_errors")})
+            samples.append({"t_s": round(time.perf_counter() - started, 1), "rss_mb": server.rss()})
+    finally:
+        server.stop()
+    per_worker = {}
+    for s in samples:
+        for pid, mb in s["rss_mb"].items():
+            per_worker.setdefault(pid, []).append(mb)
+    growth = {pid: {"first_mb": v[1] if len(v) > 1 else v[0], "last_mb": v[-1], "max_mb": max(v),
+                    "growth_mb": round(v[-1] - (v[1] if len(v) > 1 else v[0]), 1)} for pid, v in per_worker.items()}
+    return {"seconds": round(time.perf_counter() - started, 1), "rate": rate, "workers": workers,
+            "sqlite_synchronous": synchronous, "requests": sent, "distinct_documents": len(reqs),
+            "repeated_requests": max(0, sent - len(reqs)), "samples": samples, "intervals": levels,
+            "rss_per_worker": growth,
+            "targets": {"steady_rss_at_most_150mb": all(g["max_mb"] <= 150 for g in growth.values())}}
 
 
 # --- chart ---------------------------------------------------------------------------------------------------------
@@ -626,7 +694,8 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
               http: bool = True, concurrency: tuple[int, ...] = (1, 2, 4, 8, 16, 32), http_seconds: float | None = None,
               workers: int = 1, synchronous: str = "FULL", pin: str | None = "auto", verifier: str | None = None,
               output: str | None = None, chart: str | None = None, jobs: int | None = None,
-              corpus: str | None = None, certs_dir: str | None = None) -> dict:
+              corpus: str | None = None, certs_dir: str | None = None, overrides: dict[str, Any] | None = None,
+              soak_seconds: float = 0.0, soak_rate: float = 200.0) -> dict:
     """Run the bench and return the report (also written to `output` / `chart` when given)."""
     if quick:
         seconds = min(seconds, 1.0)
@@ -661,20 +730,29 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
         if previous is not None:
             os.sched_setaffinity(0, {int(in_pin)})
         try:
-            report["in_process"] = run_in_process(ws, seconds, items, synchronous, docs, verifier)
+            report["in_process"] = run_in_process(ws, seconds, items, synchronous, docs, verifier, overrides)
         finally:
             if previous is not None:
                 os.sched_setaffinity(0, previous)
         if http:
             t0 = time.perf_counter()
-            n_http = int(sum(min(c, 8) * 250 * http_seconds + 400 * http_seconds for c in concurrency)) + 50
-            n_http = min(n_http, 40000) if not quick else 300
+            # Enough documents for every level at the in-process rate times the workers (plus margin and the
+            # open-loop level); a level that runs out ends early and says so.
+            est = (report["in_process"]["pipeline"]["per_second"] or 500) * min(workers, len(cpus)) * 1.3
+            n_http = int(est * http_seconds * (len(concurrency) + 1)) + 100
+            n_http = min(n_http, 60000) if not quick else 300
             hdocs = pool[:n_http] if corpus else _documents(ws, n_http, items, jobs=jobs)
             report["setup"]["http_signed_documents"] = len(hdocs)
             report["setup"]["http_signing_seconds"] = round(time.perf_counter() - t0, 1)
             report["http"] = run_http(ws, hdocs, concurrency=tuple(concurrency), seconds=http_seconds, workers=workers,
                                       synchronous=synchronous, server_pin=server_pin, client_pin=client_pin,
-                                      verifier=verifier)
+                                      verifier=verifier, overrides=overrides)
+        if soak_seconds:
+            sdocs = _documents(ws, int(min(soak_rate * soak_seconds, 60000)), items, jobs=jobs)
+            report["soak"] = run_soak(ws, sdocs, seconds=soak_seconds, rate=soak_rate, workers=workers,
+                                      synchronous=synchronous, server_pin=server_pin, client_pin=client_pin,
+                                      overrides={**(overrides or {}),
+                                                 **({"signature_verifier": verifier} if verifier else {})})
         if chart:
             problem = write_chart(report, Path(chart))
             report["chart"] = problem or str(chart)

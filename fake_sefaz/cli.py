@@ -75,7 +75,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
                        http=not args.no_http, concurrency=concurrency, http_seconds=args.http_seconds,
                        workers=args.workers, synchronous=args.sqlite_synchronous, pin=args.pin,
                        verifier=args.signature_verifier, output=args.output, chart=args.chart, jobs=args.jobs,
-                       corpus=args.corpus, certs_dir=args.certs_dir)
+                       corpus=args.corpus, certs_dir=args.certs_dir,
+                       overrides=dict(kv.split("=", 1) for kv in args.set or ()),
+                       soak_seconds=args.soak_seconds, soak_rate=args.soak_rate)
     text = json.dumps(report, indent=2)
     print(text if args.verbose else json.dumps(_bench_summary(report), indent=2))
     return 0
@@ -97,6 +99,12 @@ def _bench_summary(report: dict) -> dict:
                        for name in ("status", "authorization")}
         out["http"]["authorization_over_status"] = http.get("authorization_over_status")
         out["http"]["targets"] = http.get("targets")
+        at = http.get("authorization_at_fraction_of_best")
+        if at:
+            out["http"]["authorization_open_loop"] = {k: at[k] for k in ("rate", "per_second", "p50_ms", "p99_ms")}
+    if report.get("soak"):
+        out["soak"] = {k: report["soak"][k] for k in ("seconds", "rate", "requests", "repeated_requests",
+                                                       "rss_per_worker", "targets")}
     if "chart" in report:
         out["chart"] = report["chart"]
     return out
@@ -178,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--pin", default="auto", help="'auto' (in-process and client on the last CPU, server on the "
                    "others when workers fit), a CPU number, or 'none'")
     b.add_argument("--jobs", type=int, help="processes that pre-sign the documents (default: all CPUs)")
+    b.add_argument("--set", action="append", metavar="SETTING=VALUE",
+                   help="a server setting for both parts, e.g. --set soap_executor=thread (repeatable)")
+    b.add_argument("--soak-seconds", type=float, default=0.0, help="after the HTTP part, authorize at --soak-rate "
+                   "for this long and sample each worker's RSS every 10 s")
+    b.add_argument("--soak-rate", type=float, default=200.0, help="requests/s of the soak (open loop)")
     b.add_argument("--certs-dir", help="test PKI to sign with and trust (default: <dir>/certs, made if missing)")
     b.add_argument("--corpus", help="use this pre-signed corpus (fake-sefaz corpus) instead of signing documents; "
                    "it must be fresh (unused keys) and hold enough documents")
