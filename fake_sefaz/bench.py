@@ -654,7 +654,7 @@ def run_soak(ws: Workspace, docs, *, seconds: float, rate: float, workers: int, 
 def write_chart(report: dict, path: Path) -> str | None:
     http = report.get("http")
     if not http:
-        return None
+        return "no HTTP part: no chart"
     try:
         import matplotlib
 
@@ -720,9 +720,10 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
         if corpus:
             from .corpus import read_corpus
 
-            manifest, pool = read_corpus(corpus)
+            manifest, everything = read_corpus(corpus)
             ws.certs = Path(manifest["certs_dir"])
-            docs, pool = pool[:n_in], pool[n_in:]
+            # Every part uses a fresh database, so the parts may reuse the corpus's documents.
+            docs, pool = everything[:n_in], everything[n_in:]
         else:
             docs = _documents(ws, n_in, items, jobs=jobs)
         report["setup"] = {"signed_documents": len(docs), "signing_seconds": round(time.perf_counter() - t0, 1)}
@@ -734,7 +735,7 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
         finally:
             if previous is not None:
                 os.sched_setaffinity(0, previous)
-        if http:
+        if http and concurrency:
             t0 = time.perf_counter()
             # Enough documents for every level at the in-process rate times the workers (plus margin and the
             # open-loop level); a level that runs out ends early and says so.
@@ -747,8 +748,9 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
             report["http"] = run_http(ws, hdocs, concurrency=tuple(concurrency), seconds=http_seconds, workers=workers,
                                       synchronous=synchronous, server_pin=server_pin, client_pin=client_pin,
                                       verifier=verifier, overrides=overrides)
-        if soak_seconds:
-            sdocs = _documents(ws, int(min(soak_rate * soak_seconds, 60000)), items, jobs=jobs)
+        if soak_seconds and http:
+            n_soak = int(min(soak_rate * soak_seconds, 60000))
+            sdocs = everything[:n_soak] if corpus else _documents(ws, n_soak, items, jobs=jobs)
             report["soak"] = run_soak(ws, sdocs, seconds=soak_seconds, rate=soak_rate, workers=workers,
                                       synchronous=synchronous, server_pin=server_pin, client_pin=client_pin,
                                       overrides={**(overrides or {}),
