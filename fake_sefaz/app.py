@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
 from .authorizer import Answer, Authorizer
@@ -56,6 +57,11 @@ class FakeSefazApp:
         uvicorn_log = logging.getLogger("uvicorn.error")
         if not any(isinstance(f, _DroppedOnPurpose) for f in uvicorn_log.filters):
             uvicorn_log.addFilter(_DroppedOnPurpose())
+        if authorizer.settings.soap_executor not in ("inline", "thread"):
+            raise ValueError("soap_executor must be 'inline' or 'thread'")
+        # One worker thread at most: compiled schemas are not shared between threads (schemas.py).
+        self._executor = (ThreadPoolExecutor(1, thread_name_prefix="soap")
+                          if authorizer.settings.soap_executor == "thread" else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -91,7 +97,14 @@ class FakeSefazApp:
                                     int(headers.get("content-length", "0") or 0) > 0 else 400)
             await _send(send, Answer(fault.http_status, codec.CONTENT_TYPES[version], codec.fault(fault)))
             return
-        answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path, headers)
+        if self._executor is None:
+            # Inline: the handler is CPU-bound and short (~1-2 ms); measured faster than a thread hand-off
+            # (docs/decisions/0007-perf-defaults.md, setting soap_executor).
+            answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path, headers)
+        else:
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(self._executor, self.authorizer.answer_soap, body, content_type,
+                                                headers.get("soapaction"), path, headers)
         # Faults (issue 6). The unit of work has committed inside answer_soap: what follows only delays or loses
         # the answer on the way out, the case that makes emitters query by key before sending again.
         if answer.delay_s > 0:
@@ -133,6 +146,8 @@ class FakeSefazApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._executor is not None:
+                    self._executor.shutdown(wait=True)
                 self.authorizer.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

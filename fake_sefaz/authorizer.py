@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 from lxml import etree
 
-from . import ufs
+from . import signature, ufs
 from .certificates import TrustStore
 from .clock import Clock, SystemClock
 from .codes import Rejection
@@ -62,6 +62,7 @@ class Authorizer:
         self.schemas = Schemas()
         self.schemas.preload()
         self.trust = build_trust(settings)
+        self.verifier = signature.make_verifier(settings.signature_verifier)
         self.parsers = Parsers()
         self.services: tuple[Service, ...] = all_services()
         # The NF-e pipeline this backend runs (rules/pipeline.py); an instance attribute so an embedding

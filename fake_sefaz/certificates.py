@@ -36,6 +36,7 @@ class SignerInfo:
     issuer_name: x509.Name
     chain_ok: bool
     icp_policy: bool
+    issuer_der: bytes = b""  # issuer_name.public_bytes(), computed once with the cached facts (~20 us a call)
 
 
 def _der_string(value: bytes) -> str:
@@ -143,6 +144,7 @@ class TrustStore:
                 not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
                 serial=cert.serial_number, issuer_name=cert.issuer,
                 chain_ok=self._chain_ok(cert), icp_policy=_has_icp_policy(cert),
+                issuer_der=cert.issuer.public_bytes(),
             )
         except (ValueError, TypeError):
             return None
@@ -151,8 +153,8 @@ class TrustStore:
         """Parsed facts of a certificate, or None when it cannot be parsed."""
         return self._inspect(der) if der else None
 
-    def crl_for(self, issuer: x509.Name) -> x509.CertificateRevocationList | None:
-        return self._crls.get(issuer.public_bytes())
+    def crl_for(self, issuer: x509.Name | bytes) -> x509.CertificateRevocationList | None:
+        return self._crls.get(issuer if isinstance(issuer, bytes) else issuer.public_bytes())
 
 
 def fingerprint(der: bytes) -> str:
@@ -189,14 +191,14 @@ def e04_chain(info: SignerInfo) -> None:
 
 def e05_crl_available(store: TrustStore, info: SignerInfo, at: datetime) -> None:
     """E05 (296): the issuer's CRL must be usable (here: not past its nextUpdate)."""
-    crl = store.crl_for(info.issuer_name)
+    crl = store.crl_for(info.issuer_der or info.issuer_name)
     if crl is not None and crl.next_update_utc is not None and crl.next_update_utc < at.astimezone(timezone.utc):
         raise Rejection(296)
 
 
 def e06_not_revoked(store: TrustStore, info: SignerInfo) -> None:
     """E06 (294): the certificate must not be on its issuer's CRL."""
-    crl = store.crl_for(info.issuer_name)
+    crl = store.crl_for(info.issuer_der or info.issuer_name)
     if crl is not None and crl.get_revoked_certificate_by_serial_number(info.serial) is not None:
         raise Rejection(294)
 

@@ -70,11 +70,55 @@ def cmd_send(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
-    report = run_bench(seconds=args.seconds, items=args.items, database_dir=args.dir)
+    concurrency = tuple(int(c) for c in args.concurrency.split(",") if c.strip())
+    report = run_bench(seconds=args.seconds, items=args.items, database_dir=args.dir, quick=args.quick,
+                       http=not args.no_http, concurrency=concurrency, http_seconds=args.http_seconds,
+                       workers=args.workers, synchronous=args.sqlite_synchronous, pin=args.pin,
+                       verifier=args.signature_verifier, output=args.output, chart=args.chart, jobs=args.jobs,
+                       corpus=args.corpus, certs_dir=args.certs_dir,
+                       overrides=dict(kv.split("=", 1) for kv in args.set or ()),
+                       soak_seconds=args.soak_seconds, soak_rate=args.soak_rate)
     text = json.dumps(report, indent=2)
-    if args.output:
-        Path(args.output).write_text(text)
-    print(text)
+    print(text if args.verbose else json.dumps(_bench_summary(report), indent=2))
+    return 0
+
+
+def _bench_summary(report: dict) -> dict:
+    """The headline numbers of a bench report (the full report goes to --output)."""
+    ip = report.get("in_process", {})
+    out = {"conditions": report.get("conditions"),
+           "in_process": {"authorizations_per_second": ip.get("pipeline", {}).get("per_second"),
+                          "pipeline_median_us": ip.get("pipeline", {}).get("median_us"),
+                          "stages_median_us": {k: v["median_us"] for k, v in ip.get("stages", {}).items()},
+                          "primitives_median_us": {k: v["median_us"] for k, v in ip.get("primitives", {}).items()},
+                          "pipeline_over_primitives": ip.get("pipeline_over_primitives"),
+                          "errors": ip.get("pipeline", {}).get("errors"), "targets": ip.get("targets")}}
+    http = report.get("http")
+    if http:
+        out["http"] = {name: [{k: r[k] for k in ("concurrency", "per_second", "p50_ms", "p99_ms")} for r in http[name]]
+                       for name in ("status", "authorization")}
+        out["http"]["authorization_over_status"] = http.get("authorization_over_status")
+        out["http"]["targets"] = http.get("targets")
+        at = http.get("authorization_at_fraction_of_best")
+        if at:
+            out["http"]["authorization_open_loop"] = {k: at[k] for k in ("rate", "per_second", "p50_ms", "p99_ms")}
+    if report.get("soak"):
+        out["soak"] = {k: report["soak"][k] for k in ("seconds", "rate", "requests", "repeated_requests",
+                                                       "rss_per_worker", "targets")}
+    if "chart" in report:
+        out["chart"] = report["chart"]
+    return out
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from .corpus import CorpusSpec, write_corpus
+
+    settings = _settings(args)
+    spec = CorpusSpec(count=args.count, model=args.model, items=args.items, uf=settings.uf, tpAmb=settings.tpAmb,
+                      serie=args.serie, first_nnf=args.first_nnf, issuers=tuple(args.issuers.split(",")),
+                      certs_dir=str(settings.certs_path))
+    manifest = write_corpus(args.out, spec, jobs=args.jobs)
+    print(json.dumps(manifest, indent=2))
     return 0
 
 
@@ -236,11 +280,43 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--database-url", help="sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL]")
     ld.set_defaults(func=cmd_registry)
 
-    b = sub.add_parser("bench", help="in-process cost of authorization and of each step")
-    b.add_argument("--seconds", type=float, default=5.0)
-    b.add_argument("--items", type=int, default=3)
-    b.add_argument("--dir", help="where to keep the bench database and PKI (default: a temporary one)")
-    b.add_argument("--output", help="write the JSON report here too")
+    k = sub.add_parser("corpus", help="pre-sign distinct NF-e/NFC-e for load tests (loadtests/, Locust)")
+    common(k)
+    k.add_argument("--count", type=int, default=5000)
+    k.add_argument("--out", required=True, help="directory to write manifest.json and documents.tsv into")
+    k.add_argument("--model", type=int, choices=(55, 65), default=55)
+    k.add_argument("--items", type=int, default=3)
+    k.add_argument("--serie", type=int, default=0, help="series of every document (default: random 1-899)")
+    k.add_argument("--first-nnf", type=int, default=0, help="first nNF (default: random); numbers are consecutive")
+    k.add_argument("--issuers", default="emitente,emitente-filial,outro", help="test PKI identities, round robin")
+    k.add_argument("--jobs", type=int, help="signing processes (default: all CPUs)")
+    k.set_defaults(func=cmd_corpus)
+
+    b = sub.add_parser("bench", help="cost of authorization in process and over HTTP; JSON report and PNG chart")
+    b.add_argument("--seconds", type=float, default=5.0, help="in-process pipeline run time")
+    b.add_argument("--items", type=int, default=3, help="items per NF-e (3 gives ~7 KB signed)")
+    b.add_argument("--dir", help="where to keep the bench databases and PKI (default: a temporary directory)")
+    b.add_argument("--output", help="write the full JSON report here")
+    b.add_argument("--chart", help="write the PNG chart here (needs matplotlib: pip install 'fake-sefaz[bench]')")
+    b.add_argument("--quick", action="store_true", help="a few seconds in all: checks the bench works (CI)")
+    b.add_argument("--no-http", action="store_true", help="in-process part only")
+    b.add_argument("--concurrency", default="1,2,4,8,16,32", help="HTTP concurrency levels, comma-separated")
+    b.add_argument("--http-seconds", type=float, help="seconds per HTTP level (default: seconds/2)")
+    b.add_argument("--workers", type=int, default=1, help="server worker processes for the HTTP part")
+    b.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL", "OFF"))
+    b.add_argument("--signature-verifier", choices=("xmlsec", "fast"), help="default: the server's setting")
+    b.add_argument("--pin", default="auto", help="'auto' (in-process and client on the last CPU, server on the "
+                   "others when workers fit), a CPU number, or 'none'")
+    b.add_argument("--jobs", type=int, help="processes that pre-sign the documents (default: all CPUs)")
+    b.add_argument("--set", action="append", metavar="SETTING=VALUE",
+                   help="a server setting for both parts, e.g. --set soap_executor=thread (repeatable)")
+    b.add_argument("--soak-seconds", type=float, default=0.0, help="after the HTTP part, authorize at --soak-rate "
+                   "for this long and sample each worker's RSS every 10 s")
+    b.add_argument("--soak-rate", type=float, default=200.0, help="requests/s of the soak (open loop)")
+    b.add_argument("--certs-dir", help="test PKI to sign with and trust (default: <dir>/certs, made if missing)")
+    b.add_argument("--corpus", help="use this pre-signed corpus (fake-sefaz corpus) instead of signing documents; "
+                   "it must be fresh (unused keys) and hold enough documents")
+    b.add_argument("--verbose", action="store_true", help="print the full report, not the summary")
     b.set_defaults(func=cmd_bench)
     return p
 

@@ -30,30 +30,39 @@ class NFeView:
         self.dest = self.inf.find(N + "dest")
         self.Id = self.inf.get("Id") or ""
 
+    @cached_property
+    def _ide_texts(self) -> dict[str, str]:
+        # One pass over ide's children instead of one find() per field; the first occurrence wins, like findtext.
+        out: dict[str, str] = {}
+        for el in self.ide:
+            if isinstance(el.tag, str) and el.tag not in out:
+                out[el.tag] = el.text or ""
+        return out
+
     def ide_(self, name: str) -> str:
-        return self.ide.findtext(N + name) or ""
+        return self._ide_texts.get(N + name, "")
 
     @property
     def key(self) -> str:
         return self.Id[3:]
 
-    @cached_property
+    @property
     def cUF(self) -> str: return self.ide_("cUF")
-    @cached_property
+    @property
     def cNF(self) -> str: return self.ide_("cNF")
-    @cached_property
+    @property
     def mod(self) -> str: return self.ide_("mod")
-    @cached_property
+    @property
     def serie(self) -> str: return self.ide_("serie")
-    @cached_property
+    @property
     def nNF(self) -> str: return self.ide_("nNF")
-    @cached_property
+    @property
     def dhEmi(self) -> str: return self.ide_("dhEmi")
-    @cached_property
+    @property
     def tpEmis(self) -> str: return self.ide_("tpEmis")
-    @cached_property
+    @property
     def cDV(self) -> str: return self.ide_("cDV")
-    @cached_property
+    @property
     def tpAmb(self) -> str: return self.ide_("tpAmb")
 
     @cached_property
@@ -76,15 +85,24 @@ class NFeView:
     def totals(self) -> etree._Element | None:
         return self.inf.find(N + "total/" + N + "ICMSTot")
 
+    @cached_property
+    def _total_texts(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        if self.totals is not None:
+            for el in self.totals:
+                if isinstance(el.tag, str) and el.tag not in out:
+                    out[el.tag] = el.text or ""
+        return out
+
     def total(self, name: str) -> Decimal:
-        return _dec(None if self.totals is None else self.totals.findtext(N + name))
+        return _dec(self._total_texts.get(N + name))
 
     @property
     def vNF(self) -> str:
-        return "" if self.totals is None else (self.totals.findtext(N + "vNF") or "")
+        return self._total_texts.get(N + "vNF") or ""
 
     def items(self):
-        return self.inf.iterfind(N + "det")
+        return self.inf.iterchildren(N + "det")
 
     @cached_property
     def digest_value(self) -> str:

@@ -97,6 +97,12 @@ class Settings:
     recipient_denial: bool = setting(True, "302/303: deny for the recipient's irregularity (DF Portaria 403/2009 art. 10 II b); false as PI (recipient not a ground)")
     suspension_days: int = setting(30, "301/302: a fisco suspension after notice makes the taxpayer irregular after more than this many days (DF art. 10 §9 II)")
     cons_cad_cpf: bool = setting(True, "CadConsultaCadastro4 answers queries by CPF; false -> 262")
+    # --- performance (issue 7)
+    signature_verifier: str = setting("xmlsec", "rule F02 (297): \"xmlsec\", or \"fast\" (lxml C14N + hashlib + "
+                                      "cryptography on the profile's exact shape, xmlsec for anything else; ~2x "
+                                      "faster, checked against xmlsec by a differential test)")
+    soap_executor: str = setting("inline", "where a worker runs the SOAP handler: \"inline\" in the event loop "
+                                 "(default, measured faster) or \"thread\" (one handler thread per worker)")
 
     @property
     def cUF(self) -> int:

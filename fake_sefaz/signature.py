@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import hashlib
 from dataclasses import dataclass
 
 import xmlsec
@@ -23,6 +25,16 @@ C14N_10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+
+# Every Id attribute (without a namespace, like el.get("Id")) of the document: one per element at most, so
+# counting the values equal to the target counts the elements. ~8 us in C against ~150 us for a Python walk
+# (a predicate in the XPath, count(//*[@Id=$id]), is slower: libxml2 evaluates it node by node).
+_ALL_IDS = etree.XPath("//@Id")
+
+
+def _count_id(tree: etree._ElementTree, target_id: str) -> int:
+    return sum(1 for value in _ALL_IDS(tree) if value == target_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +66,8 @@ def profile_parts(parent: etree._Element, target: etree._Element) -> SignaturePa
     transforms = [t.get("Algorithm") for t in ref.iterfind(D + "Transforms/" + D + "Transform")]
     if transforms != [ENVELOPED, C14N_10] or _alg(ref, "DigestMethod") != SHA1:
         return None
-    ids = [el for el in parent.getroottree().iter() if isinstance(el.tag, str) and el.get("Id") == target_id]
-    if len(ids) != 1:
+    # One pass in C over the whole document (a Python walk cost ~150 us per 7 KB NF-e).
+    if _count_id(parent.getroottree(), target_id) != 1:
         return None
     cert_b64 = sig.findtext(D + "KeyInfo/" + D + "X509Data/" + D + "X509Certificate")
     digest = ref.findtext(D + "DigestValue")
@@ -84,3 +96,156 @@ def verify(parts: SignatureParts, target: etree._Element) -> bool:
         return True
     except (xmlsec.Error, xmlsec.VerificationError, xmlsec.InternalError):
         return False
+
+
+class Verifier:
+    """Rule F02 for one worker: like verify(), with the certificate's xmlsec key loaded once per DER.
+
+    Loading the key from DER is ~15-20 % of an xmlsec verification; emitters sign thousands of documents with
+    one certificate. The cache is bounded and per process (the Authorizer owns one).
+    """
+
+    def __init__(self, cache_size: int = 1024) -> None:
+        self._key = functools.lru_cache(maxsize=cache_size)(self._load_key)
+
+    @staticmethod
+    def _load_key(der: bytes) -> "xmlsec.Key":
+        return xmlsec.Key.from_memory(der, xmlsec.constants.KeyDataFormatCertDer)
+
+    def verify(self, parts: SignatureParts, target: etree._Element) -> bool:
+        try:
+            key = self._key(parts.cert_der)
+            ctx = xmlsec.SignatureContext()
+            ctx.key = key  # xmlsec duplicates the key here, so the cached one is never modified
+            ctx.register_id(target, "Id")
+            ctx.verify(parts.signature)
+            return True
+        except (xmlsec.Error, xmlsec.VerificationError, xmlsec.InternalError):
+            return False
+
+
+# --- The profile-specific verifier (issue 7): lxml C14N + hashlib + cryptography -------------------------------
+
+_XML_ATTR = "{http://www.w3.org/XML/1998/namespace}"
+_SIGNATURE_CHILDREN = (D + "SignedInfo", D + "SignatureValue", D + "KeyInfo")
+_SIGNED_INFO_CHILDREN = (D + "CanonicalizationMethod", D + "SignatureMethod", D + "Reference")
+_REFERENCE_CHILDREN = (D + "Transforms", D + "DigestMethod", D + "DigestValue")
+_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _strict_b64(text: str | None) -> bytes | None:
+    """Base64 without any whitespace or stray character, else None (the caller then lets xmlsec decide)."""
+    if not text or not text.isascii():
+        return None
+    raw = text.encode("ascii")
+    if not _B64.issuperset(raw):
+        return None
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+class FastVerifier(Verifier):
+    """Rule F02 computed the way the SEFAZ profile pins it: SHA-1 of the inclusive C14N 1.0 of the signed element,
+    RSA-SHA1 (PKCS#1 v1.5) over the inclusive C14N 1.0 of SignedInfo. About twice as fast as xmlsec, whose node-set
+    C14N of the enveloped-signature transform dominates its cost (reference/perf-baseline.md §3).
+
+    It only takes the fast path on the exact shape the profile allows: Signature = SignedInfo, SignatureValue,
+    KeyInfo; SignedInfo = CanonicalizationMethod, SignatureMethod, Reference; Reference (URI only) = Transforms
+    (two empty Transform), DigestMethod, DigestValue; no text, comment or PI anywhere in SignedInfo but the digest;
+    base64 values without whitespace; an RSA key; no xml:* attribute on an ancestor (inclusive C14N would inherit
+    it, a serialization round trip would not). On anything else xmlsec decides, so the fast path never answers
+    a case it was not built for. tests/test_fast_verifier.py checks it against xmlsec on every test vector and on
+    generated tamperings.
+
+    C14N traps (perf-baseline.md §3 findings 1, 3, 4): lxml's C14N of a non-root element emits spurious xmlns=""
+    on grandchildren of a default-namespace element, so each element is first made a document root by a
+    serialization round trip (which carries every in-scope namespace declaration, as inclusive C14N does).
+    Comments are excluded (same-document URI plus C14N without comments); the enveloped-signature transform is a
+    no-op here because the Signature is a sibling of the signed element, never inside it (profile_parts).
+    """
+
+    def __init__(self, cache_size: int = 1024) -> None:
+        super().__init__(cache_size)
+        self._public_key = functools.lru_cache(maxsize=cache_size)(self._load_public_key)
+        from .xml import Parsers
+
+        self._parsers = Parsers()
+
+    @staticmethod
+    def _load_public_key(der: bytes):
+        from cryptography import x509
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        try:
+            key = x509.load_der_x509_certificate(der).public_key()
+        except (ValueError, TypeError):
+            return None
+        return key if isinstance(key, rsa.RSAPublicKey) else None
+
+    def _c14n(self, element: etree._Element) -> bytes:
+        root = self._parsers.parse(etree.tostring(element, with_tail=False))
+        return etree.tostring(root, method="c14n", exclusive=False, with_comments=False)
+
+    def fast_verdict(self, parts: SignatureParts, target: etree._Element) -> bool | None:
+        """True/False when the profile's exact shape allows computing it here; None to let xmlsec decide."""
+        sig = parts.signature
+        kids = list(sig)
+        if tuple(k.tag for k in kids) != _SIGNATURE_CHILDREN or sig.text is not None:
+            return None
+        si, sv, _ = kids
+        if si.tail is not None or sv.tail is not None or len(sv):
+            return None
+        si_kids = list(si)
+        if tuple(k.tag for k in si_kids) != _SIGNED_INFO_CHILDREN:
+            return None
+        ref = si_kids[2]
+        ref_kids = list(ref)
+        if tuple(k.tag for k in ref_kids) != _REFERENCE_CHILDREN or set(ref.attrib) != {"URI"}:
+            return None
+        transforms, digest_method, digest_el = ref_kids
+        if len(transforms) != 2 or any(t.tag != D + "Transform" or len(t) for t in transforms):
+            return None
+        if len(si_kids[0]) or len(si_kids[1]) or len(digest_method) or len(digest_el):
+            return None
+        for el in si.iter():
+            if (el.text is not None and el is not digest_el) or (el.tail is not None and el is not si):
+                return None
+        node = target.getparent()
+        while node is not None:
+            if any(name.startswith(_XML_ATTR) for name in node.attrib):
+                return None
+            node = node.getparent()
+        if sig.getparent() is not target.getparent():
+            return None
+        digest = _strict_b64(digest_el.text)
+        value = _strict_b64(sv.text)
+        key = self._public_key(parts.cert_der)
+        if digest is None or value is None or key is None:
+            return None
+
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        if hashlib.sha1(self._c14n(target)).digest() != digest:
+            return False
+        try:
+            key.verify(value, self._c14n(si), padding.PKCS1v15(), hashes.SHA1())
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+    def verify(self, parts: SignatureParts, target: etree._Element) -> bool:
+        verdict = self.fast_verdict(parts, target)
+        return super().verify(parts, target) if verdict is None else verdict
+
+
+def make_verifier(name: str) -> Verifier:
+    """The verifier a worker uses for rule F02: "xmlsec" (default) or "fast" (see FastVerifier)."""
+    if name == "xmlsec":
+        return Verifier()
+    if name == "fast":
+        return FastVerifier()
+    raise ValueError(f"signature_verifier must be 'xmlsec' or 'fast', not {name!r}")

@@ -40,6 +40,9 @@ def sigla_of(code: int) -> str:
     return _UFS[code][0]
 
 
+# Built once at import (read-only): tz_of is called several times per request.
+_TZ: dict[int, timezone] = {code: timezone(timedelta(hours=hours)) for code, (_, hours) in _UFS.items()}
+
+
 def tz_of(code: int) -> timezone:
-    hours = _UFS[code][1]
-    return timezone(timedelta(hours=hours))
+    return _TZ[code]

@@ -75,6 +75,7 @@ class EventContext:
     settings: Settings
     trust: TrustStore
     schemas: Any
+    verifier: Any = None  # the worker's signature verifier (rule F02)
     sig: SignatureParts | None = None
     signer: SignerInfo | None = None
 

@@ -32,6 +32,7 @@ class VoidingContext:
     acting_tpAmb: int
     settings: Settings
     trust: TrustStore
+    verifier: Any = None  # the worker's signature verifier (rule F02)
     sig: SignatureParts | None = None
     signer: SignerInfo | None = None
 

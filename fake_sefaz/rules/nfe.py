@@ -32,6 +32,11 @@ class NFeContext:
     settings: Settings
     trust: TrustStore
     auth: object = None  # the Authorizer, for rules that read the registry or the store (read-only)
+
+    @property
+    def verifier(self):
+        """The worker's signature verifier (rule F02), when the context belongs to an Authorizer."""
+        return getattr(self.auth, "verifier", None)
     sig: signature.SignatureParts | None = None
     signer: SignerInfo | None = None
     notes: dict = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -27,8 +28,9 @@ class Request:
     path: str = ""  # the URL path it was posted to (words such as 'nfce' or 'svc-an' select a role)
     plan: Any = None  # the fault engine's plan for this request (faults/__init__.py), read by decide()
 
-    @property
+    @cached_property
     def dhRecbto(self) -> str:
+        # Read 4-5 times per answer; `now` and `cUF` are fixed for the request.
         return protocol.dh(self.now, self.cUF)
 
     def motivo(self, cstat: int, suffix: str = "") -> str:

@@ -47,7 +47,8 @@ def ret_inut(req: Request, cstat: int, suffix: str = "", inf_req: etree._Element
 
 
 def handle(req: Request, payload: etree._Element) -> etree._Element:
-    ctx = R.VoidingContext(copy.deepcopy(payload), req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust)
+    ctx = R.VoidingContext(copy.deepcopy(payload), req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust,
+                           verifier=req.auth.verifier)
     rejection = first_failure(R.VOIDING_RULES, ctx)
     if rejection is not None:
         return ret_inut(req, rejection.cstat, rejection.suffix, ctx.inf)

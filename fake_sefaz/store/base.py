@@ -57,6 +57,10 @@ def all_ddl() -> list[str]:
 
 _DOC_COLUMNS = [f for f in DocumentRecord.__dataclass_fields__]
 _LOT_COLUMNS = [f for f in LotRecord.__dataclass_fields__ if f != "prot_xml"]
+# The statements of the authorization hot path, built once (read-only).
+_SELECT_DOC = f"SELECT {', '.join(_DOC_COLUMNS)} FROM documents"
+_INSERT_DOC = f"INSERT INTO documents ({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' for _ in _DOC_COLUMNS)})"
+_INSERT_LOT = f"INSERT INTO lots ({', '.join(_LOT_COLUMNS)}) VALUES ({', '.join('?' for _ in _LOT_COLUMNS)})"
 
 
 class StoreError(Exception):
@@ -80,30 +84,25 @@ class Tx(abc.ABC):
 
     # --- documents
     def document(self, chNFe: str) -> DocumentRecord | None:
-        rows = self.execute(f"SELECT {', '.join(_DOC_COLUMNS)} FROM documents WHERE chNFe = ?", (chNFe,))
+        rows = self.execute(_SELECT_DOC + " WHERE chNFe = ?", (chNFe,))
         return DocumentRecord(*rows[0]) if rows else None
 
     def document_by_number(self, tpAmb: int, issuer: str, mod: int, serie: int, nNF: int) -> DocumentRecord | None:
         rows = self.execute(
-            f"SELECT {', '.join(_DOC_COLUMNS)} FROM documents "
-            "WHERE tpAmb = ? AND issuer = ? AND mod = ? AND serie = ? AND nNF = ?",
+            _SELECT_DOC + " WHERE tpAmb = ? AND issuer = ? AND mod = ? AND serie = ? AND nNF = ?",
             (tpAmb, issuer, mod, serie, nNF),
         )
         return DocumentRecord(*rows[0]) if rows else None
 
     def insert_document(self, doc: DocumentRecord) -> None:
-        marks = ", ".join("?" for _ in _DOC_COLUMNS)
-        self.execute(f"INSERT INTO documents ({', '.join(_DOC_COLUMNS)}) VALUES ({marks})",
-                     tuple(getattr(doc, c) for c in _DOC_COLUMNS))
+        self.execute(_INSERT_DOC, tuple(getattr(doc, c) for c in _DOC_COLUMNS))
 
     def set_document_state(self, chNFe: str, state: str) -> None:
         self.execute("UPDATE documents SET state = ? WHERE chNFe = ?", (state, chNFe))
 
     # --- lots
     def insert_lot(self, lot: LotRecord) -> None:
-        marks = ", ".join("?" for _ in _LOT_COLUMNS)
-        self.execute(f"INSERT INTO lots ({', '.join(_LOT_COLUMNS)}) VALUES ({marks})",
-                     tuple(getattr(lot, c) for c in _LOT_COLUMNS))
+        self.execute(_INSERT_LOT, tuple(getattr(lot, c) for c in _LOT_COLUMNS))
         for i, prot in enumerate(lot.prot_xml):
             self.execute("INSERT INTO lot_items (nRec, position, prot_xml) VALUES (?, ?, ?)", (lot.nRec, i, prot))
 

@@ -1,0 +1,59 @@
+"""The bench runs (CI regression check): `fake-sefaz bench --quick` end to end, in process and over HTTP.
+
+It fails only when the bench is broken (an error, a rejected document, a missing field), never because the machine
+is slow: no timing is compared with anything.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fake_sefaz.bench import run_bench
+from fake_sefaz.cli import _bench_summary
+
+
+@pytest.fixture(scope="module")
+def report(pki, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    return run_bench(quick=True, database_dir=str(out / "work"), certs_dir=str(pki.directory), jobs=1,
+                     concurrency=(1, 4), output=str(out / "report.json"), chart=str(out / "chart.png")), out
+
+
+def test_in_process_part_is_complete_and_every_document_authorized(report):
+    r, _ = report
+    ip = r["in_process"]
+    assert ip["pipeline"]["documents"] > 0 and ip["pipeline"]["errors"] == 0, ip["pipeline"]["error_samples"]
+    assert ip["pipeline"]["per_second"] > 0 and ip["pipeline"]["median_us"] > 0
+    assert ip["rejected"] == 0
+    assert set(ip["stages"]) == {"decode", "message_rules", "detach", "certificate", "signature", "nfe_rules",
+                                 "store", "answer"}
+    assert set(ip["primitives"]) == {"lxml_parse", "xsd_validation", "c14n_sha1_infNFe", "rsa_verify",
+                                     "certificate_parse", "store_commit"}
+    assert all(v["n"] > 0 and v["median_us"] > 0 for v in ip["primitives"].values())
+    assert ip["pipeline_over_primitives"] > 0 and set(ip["targets"]) == {
+        "pipeline_at_most_1_5x_primitives", "at_least_700_per_second_one_core"}
+    assert 6000 < ip["document_bytes_median"] < 8500  # the ~7 KB NF-e the targets speak of
+
+
+def test_http_part_measures_both_services_at_each_concurrency(report):
+    r, _ = report
+    http = r["http"]
+    for name, expected in (("status", "107"), ("authorization", "100")):
+        assert [x["concurrency"] for x in http[name]] == [1, 4], (name, http.get("note"))
+        for level in http[name]:
+            assert level["requests"] > 0 and level["per_second"] > 0, (name, level)
+            assert level["unexpected_answers"] == 0 and level["http_errors"] == 0, (name, expected, level)
+            assert level["p50_ms"] <= level["p99_ms"]
+    assert http["authorization_over_status"] > 0
+    assert all(v for v in http["rss"][0]["rss_mb"].values())
+
+
+def test_report_and_chart_are_written(report):
+    r, out = report
+    assert json.loads((out / "report.json").read_text())["version"] == r["version"]
+    pytest.importorskip("matplotlib")
+    assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = _bench_summary(r)
+    assert summary["in_process"]["authorizations_per_second"] and summary["http"]["authorization"]

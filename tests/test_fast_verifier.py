@@ -1,0 +1,250 @@
+"""Differential test of the profile-specific verifier (signature_verifier = "fast") against xmlsec.
+
+Issue 7: the fast verifier ships only if it agrees with xmlsec on every test vector and on generated tamperings.
+Every case here is judged by both; the verdicts must be equal. Cases outside the exact profile shape go to xmlsec
+inside FastVerifier, so the test also checks that the clean documents really take the fast path (otherwise the
+agreement would be trivial).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings, strategies as st
+from lxml import etree
+
+from fake_sefaz import signature
+from fake_sefaz.factory import NFeFactory
+from fake_sefaz.pki import IDENTITY_NAMES
+from fake_sefaz.signer import Signer
+from fake_sefaz.xml import Parsers
+
+N = "{http://www.portalfiscal.inf.br/nfe}"
+D = "{http://www.w3.org/2000/09/xmldsig#}"
+NFE_NS = N[1:-1]
+PARSERS = Parsers()
+
+
+def judge(xml: bytes, detach: bool = True, envelope: bool = False):
+    """(xmlsec verdict, fast verdict, fast path taken) for a serialized signed parent, as the server sees it."""
+    if envelope:
+        xml = (b'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>'
+               b'<nfeDadosMsg xmlns="http://www.portalfiscal.inf.br/nfe/wsdl/NFeAutorizacao4">' + xml +
+               b"</nfeDadosMsg></soap:Body></soap:Envelope>")
+    root = PARSERS.parse(xml)
+    parent = root if not envelope else next(el for el in root.iter() if el.find(D + "Signature") is not None)
+    if detach:
+        parent = copy.deepcopy(parent)
+    target = next((c for c in parent if isinstance(c.tag, str) and c.get("Id")), None)
+    if target is None:
+        return None
+    parts = signature.profile_parts(parent, target)
+    if parts is None:
+        return None  # F01 (298) answers before any verifier runs
+    fast = signature.FastVerifier()
+    reference = signature.verify(parts, target)
+    return reference, fast.verify(parts, target), fast.fast_verdict(parts, target) is not None
+
+
+@pytest.fixture(scope="module")
+def signers(pki):
+    return {name: Signer(pki.identity(name)) for name in IDENTITY_NAMES}
+
+
+@pytest.fixture(scope="module")
+def vectors(pki, signers):
+    """Signed documents of every identity, NF-e and NFC-e, 1-5 items, and event/inutilização-shaped parents."""
+    out = []
+    for i, name in enumerate(IDENTITY_NAMES):
+        ident = pki.identity(name)
+        f = NFeFactory(seed=100 + i, cnpj=ident.cnpj, razao=ident.razao)
+        out.append(signers[name].sign_nfe(f.build(n_items=1 + i % 5)))
+        out.append(signers[name].sign_nfe(f.build_nfce(n_items=1 + (i + 2) % 3)))
+    for root, child, extra in (("evento", "infEvento", "tpEvento"), ("inutNFe", "infInut", "xJust")):
+        el = etree.Element(N + root, versao="1.00", nsmap={None: NFE_NS})
+        inf = etree.SubElement(el, N + child, Id="ID" + "1" * 52)
+        etree.SubElement(inf, N + "tpAmb").text = "2"
+        etree.SubElement(inf, N + extra).text = "Teste de assinatura com acentuação: ção & <ok>"
+        out.append(signers["emitente"].sign(el))
+    return Vectors(etree.tostring(v) for v in out)
+
+
+class Vectors(list):
+    def __repr__(self) -> str:  # hypothesis prints arguments of failing cases: keep it short
+        return f"<{len(self)} signed test vectors>"
+
+
+def test_every_vector_verifies_on_the_fast_path_and_agrees(vectors):
+    for xml in vectors:
+        assert judge(xml) == (True, True, True)
+        # Embedded in the envelope without detaching: inclusive C14N pulls the envelope's namespaces in; both fail.
+        ref, fast, _ = judge(xml, detach=False, envelope=True)
+        assert ref == fast is False
+
+
+def test_settings_choose_the_verifier(pki, tmp_path):
+    from fake_sefaz.authorizer import Authorizer
+    from fake_sefaz.settings import load_settings
+
+    base = dict(database_url=f"sqlite:///{tmp_path}/db.sqlite", data_dir=str(tmp_path), certs_dir=str(pki.directory))
+    assert type(Authorizer(load_settings(env={}, **base)).verifier) is signature.Verifier
+    a = Authorizer(load_settings(env={"FAKE_SEFAZ_SIGNATURE_VERIFIER": "fast"}, **base))
+    assert isinstance(a.verifier, signature.FastVerifier)
+    with pytest.raises(ValueError):
+        Authorizer(load_settings(env={}, signature_verifier="signxml", **base))
+
+
+# --- generated tamperings -------------------------------------------------------------------------------------------
+
+def _texts(root, under):
+    return [el for el in root.iter() if isinstance(el.tag, str) and el.text and el.tag.startswith(under)]
+
+
+def _flip(s: str, i: int, alphabet: str) -> str:
+    i %= len(s)
+    c = alphabet[(alphabet.index(s[i]) + 1) % len(alphabet)] if s[i] in alphabet else alphabet[0]
+    return s[:i] + c + s[i + 1:]
+
+
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def tree_edit(kind: str, n: int, other_cert: str):
+    def edit(root):
+        target = next(c for c in root if isinstance(c.tag, str) and c.get("Id"))
+        sig = root.find(D + "Signature")
+        inner = [el for el in target.iter() if isinstance(el.tag, str)]
+        el = inner[n % len(inner)]
+        if kind == "text":
+            texts = [e for e in inner if e.text]
+            t = texts[n % len(texts)]
+            t.text = _flip(t.text, n // 7, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        elif kind == "attr":
+            el.set("x", str(n))
+        elif kind == "version":
+            target.set("versao", "4.01")
+        elif kind == "comment":
+            el.insert(n % (len(el) + 1), etree.Comment("c"))
+        elif kind == "pi":
+            el.insert(n % (len(el) + 1), etree.ProcessingInstruction("pi", "x"))
+        elif kind == "ns_root":
+            root.set("{urn:p}a", "1")  # declares xmlns:ns0 on the parent
+        elif kind == "ns_target":
+            etree.SubElement(el, "{urn:q}y").text = "1"
+        elif kind == "xml_lang_root":
+            root.set("{http://www.w3.org/XML/1998/namespace}lang", "pt-BR")
+        elif kind == "xml_lang_target":
+            el.set("{http://www.w3.org/XML/1998/namespace}lang", "pt-BR")
+        elif kind == "remove":
+            if el is not target:
+                el.getparent().remove(el)
+        elif kind == "duplicate":
+            if el is not target:
+                el.addnext(copy.deepcopy(el))
+        elif kind == "digest":
+            dv = sig.find(f"{D}SignedInfo/{D}Reference/{D}DigestValue")
+            dv.text = _flip(dv.text, n, B64)
+        elif kind == "sigvalue":
+            sv = sig.find(D + "SignatureValue")
+            sv.text = _flip(sv.text, n, B64)
+        elif kind == "sigvalue_ws":
+            sv = sig.find(D + "SignatureValue")
+            i = n % len(sv.text)
+            sv.text = sv.text[:i] + "\n" + sv.text[i:]
+        elif kind == "digest_ws":
+            dv = sig.find(f"{D}SignedInfo/{D}Reference/{D}DigestValue")
+            dv.text = " " + dv.text
+        elif kind == "cert":
+            sig.find(f"{D}KeyInfo/{D}X509Data/{D}X509Certificate").text = other_cert
+        elif kind == "reorder":
+            sig.insert(1, sig[2])
+        elif kind == "signedinfo_tail":
+            si = sig.find(D + "SignedInfo")
+            si[n % len(si)].tail = "\n"
+        elif kind == "signedinfo_attr":
+            si = sig.find(D + "SignedInfo")
+            si.set("Id", "si")
+        elif kind == "reference_type":
+            sig.find(f"{D}SignedInfo/{D}Reference").set("Type", "urn:x")
+        elif kind == "move_signature_first":
+            root.insert(0, sig)
+        elif kind == "object":
+            etree.SubElement(sig, D + "Object").text = "x"
+        elif kind == "truncate_sigvalue":
+            sv = sig.find(D + "SignatureValue")
+            sv.text = base64.b64encode(base64.b64decode(sv.text)[1:]).decode()
+    return edit
+
+
+def byte_edit(kind: str, n: int):
+    def edit(xml: bytes) -> bytes:
+        if kind == "single_quotes":
+            return re.sub(rb'versao="([^"]*)"', rb"versao='\1'", xml, count=1)
+        if kind == "char_ref":
+            m = list(re.finditer(rb">([A-Z])", xml))
+            if m:
+                k = m[n % len(m)]
+                return xml[:k.start(1)] + b"&#x%X;" % k.group(1)[0] + xml[k.end(1):]
+            return xml
+        if kind == "cdata":
+            m = list(re.finditer(rb"<(xNome|xProd|natOp)>([^<]*)<", xml))
+            if m:
+                k = m[n % len(m)]
+                return xml[:k.start(2)] + b"<![CDATA[" + k.group(2) + b"]]>" + xml[k.end(2):]
+            return xml
+        if kind == "ds_prefix":
+            x = xml.replace(b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"',
+                            b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"')
+            head, sep, tail = x.partition(b"<ds:Signature")
+            body, end, rest = tail.partition(b"</Signature>")
+            body = re.sub(rb"<(/?)([A-Z][A-Za-z0-9]*)", rb"<\1ds:\2", body)
+            return head + sep + body + (b"</ds:Signature>" if end else b"") + rest
+        if kind == "crlf":
+            return xml.replace(b"</natOp>", b"\r\n</natOp>", 1)
+        if kind == "empty_tags":
+            return re.sub(rb"<(Transform) ([^>]*)></Transform>", rb"<\1 \2/>", xml)
+        if kind == "attr_order":
+            return xml.replace(b'<infNFe versao="4.00" Id="', b'<infNFe Id="', 1).replace(
+                b'" ><ide>', b'"><ide>') if b'<infNFe versao="4.00" Id="' in xml else xml
+        return xml
+    return edit
+
+
+TREE_KINDS = ["text", "attr", "version", "comment", "pi", "ns_root", "ns_target", "xml_lang_root", "xml_lang_target",
+              "remove", "duplicate", "digest", "sigvalue", "sigvalue_ws", "digest_ws", "cert", "reorder",
+              "signedinfo_tail", "signedinfo_attr", "reference_type", "move_signature_first", "object",
+              "truncate_sigvalue"]
+BYTE_KINDS = ["single_quotes", "char_ref", "cdata", "ds_prefix", "crlf", "empty_tags", "attr_order"]
+EDITS = st.lists(st.one_of(
+    st.tuples(st.just("tree"), st.sampled_from(TREE_KINDS), st.integers(0, 10_000)),
+    st.tuples(st.just("bytes"), st.sampled_from(BYTE_KINDS), st.integers(0, 10_000))), min_size=1, max_size=3)
+
+
+@settings(max_examples=int(__import__("os").environ.get("FAST_VERIFIER_EXAMPLES", "500")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, 10_000), edits=EDITS)
+def test_fast_verifier_agrees_with_xmlsec_on_tamperings(vectors, pki, which, edits):
+    xml = vectors[which % len(vectors)]
+    other = base64.b64encode(pki.identity("outro").cert_der).decode()
+    for where, kind, n in edits:
+        if where == "tree":
+            try:
+                root = etree.fromstring(xml)
+            except etree.XMLSyntaxError:
+                return
+            tree_edit(kind, n, other)(root)
+            xml = etree.tostring(root)
+        else:
+            xml = byte_edit(kind, n)(xml)
+    try:
+        verdicts = judge(xml)
+    except etree.XMLSyntaxError:
+        return
+    if verdicts is None:
+        event("profile rejects (298)")
+        return
+    reference, fast, fast_path = verdicts
+    event(f"xmlsec={reference} fast_path={fast_path}")
+    assert fast == reference, (edits, xml[:3000])
