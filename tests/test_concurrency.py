@@ -108,3 +108,48 @@ def test_concurrent_duplicates_sqlite_two_workers(pki, fresh_factory, signer, tm
 def test_concurrent_duplicates_postgres_two_workers(pki, fresh_factory, signer, tmp_path):
     with fresh_postgres() as url:
         _run_races(pki, fresh_factory, signer, tmp_path, url)
+
+
+def _number_vs_voiding(pki, fresh_factory, signer, tmp_path, database_url, rounds=12):
+    """Authorizing number N and voiding N at the same instant on two workers: exactly one of them wins
+    (100 and then 241, or 102 and then 206), never both."""
+    import random as _random
+    from datetime import datetime as _dt
+
+    from fake_sefaz import builders
+
+    srv = ServeProcess(pki, tmp_path, database_url).wait()
+    cnpj = pki.identity("emitente").cnpj
+    try:
+        outcomes = set()
+        for _ in range(rounds):
+            n, serie = _random.randint(10**8, 9 * 10**8), _random.randint(100, 899)
+            nfe = etree.tostring(wrap_lot([signer.sign_nfe(fresh_factory.build(nNF=n, serie=serie))], 1, 1))
+            inut = etree.tostring(signer.sign(builders.inut_nfe(cnpj, n, n, ano=_dt.now().year % 100, serie=serie)))
+            barrier = threading.Barrier(2)
+            got = {}
+
+            def go(name, payload):
+                c = SoapClient(srv.url, timeout=30)
+                barrier.wait()
+                got[name] = c.call(payload)
+
+            threads = [threading.Thread(target=go, args=a) for a in (("nfe", nfe), ("inut", inut))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            pair = (prot_of(got["nfe"])[0], got["inut"].result.findtext(N + "infInut/" + N + "cStat"))
+            assert pair in {("100", "241"), ("206", "102")}, pair
+            outcomes.add(pair)
+    finally:
+        srv.stop()
+
+
+def test_number_vs_voiding_sqlite(pki, fresh_factory, signer, tmp_path):
+    _number_vs_voiding(pki, fresh_factory, signer, tmp_path, f"sqlite:///{tmp_path}/race2.db")
+
+
+def test_number_vs_voiding_postgres(pki, fresh_factory, signer, tmp_path):
+    with fresh_postgres() as url:
+        _number_vs_voiding(pki, fresh_factory, signer, tmp_path, url)

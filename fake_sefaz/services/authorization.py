@@ -19,7 +19,7 @@ from ..codes import Rejection
 from ..nfe import NFeView
 from ..rules import first_failure, rule
 from ..rules.nfe import NFeContext
-from ..store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx
+from ..store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx, numbering_key
 from ..store import events as events_store
 from ..xml import N
 from . import Service
@@ -145,7 +145,13 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
     """The unit of work of one lot: duplicate checks, protocol numbers, documents and lot, one commit."""
     year = req.now.astimezone(protocol.ufs.tz_of(req.cUF)).year
 
+    # The series this lot uses, locked in one order so two lots never wait on each other crosswise.
+    series = sorted({numbering_key(req.tpAmb, d.doc.issuer, int(d.doc.mod), int(d.doc.serie))
+                     for d in decisions if d.cstat in STORED_OUTCOMES})
+
     def unit(tx: Tx) -> tuple[str, list[etree._Element]]:
+        for key in series:
+            tx.lock(key)
         nRec = protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{req.cUF}", 0))
         prots: list[etree._Element] = []
         for d in decisions:

@@ -15,7 +15,7 @@ from .. import protocol
 from ..codes import Rejection
 from ..rules import first_failure
 from ..rules import inutilization as R
-from ..store import Tx
+from ..store import Tx, numbering_key
 from ..store import events as evstore
 from ..xml import N
 from . import Service
@@ -55,6 +55,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
     year = req.now.astimezone(protocol.ufs.tz_of(req.cUF)).year
 
     def unit(tx: Tx) -> etree._Element:
+        tx.lock(numbering_key(req.tpAmb, ctx.cnpj, ctx.mod, ctx.serie))  # against a concurrent authorization
         rej = first_failure(R.STATE_RULES, R.VoidingState(ctx, tx))
         if rej is not None:
             return ret_inut(req, rej.cstat, rej.suffix, ctx.inf)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Store, Tx, StoreError
+from .base import Store, StoreError, Tx, numbering_key
 from .records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord, LotRecord
 
 
@@ -19,4 +19,4 @@ def open_store(url: str, *, sqlite_synchronous: str = "FULL") -> Store:
     raise ValueError(f"unsupported database URL: {url}")
 
 
-__all__ = ["Store", "Tx", "StoreError", "open_store", "DocumentRecord", "LotRecord", "AUTHORIZED", "DENIED", "CANCELLED"]
+__all__ = ["Store", "Tx", "StoreError", "numbering_key", "open_store", "DocumentRecord", "LotRecord", "AUTHORIZED", "DENIED", "CANCELLED"]

@@ -67,12 +67,22 @@ class StoreError(Exception):
     """The database failed in a way a retry will not fix."""
 
 
+def numbering_key(tpAmb: int, issuer: str, mod: int, serie: int) -> str:
+    """The lock that serializes what uses numbers of one series: authorization (204/539/206) and voiding
+    (241/256/563) check each other's tables, so they must not interleave (Tx.lock)."""
+    return f"numbering:{tpAmb}:{issuer}:{mod}:{serie}"
+
+
 class Tx(abc.ABC):
     """One transaction. SQL is written with '?' placeholders; the dialect rewrites them."""
 
     @abc.abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run one statement and return its rows (empty for statements without rows)."""
+
+    def lock(self, key: str) -> None:
+        """Serialize units of work on one key until this transaction ends. SQLite's BEGIN IMMEDIATE already
+        serializes every writer, so only PostgreSQL (many workers, READ COMMITTED) needs to do something."""
 
     def next_seq(self, name: str, year: int) -> int:
         rows = self.execute(

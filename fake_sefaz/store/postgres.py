@@ -18,6 +18,10 @@ class _PgTx(Tx):
             cur.execute(sql.replace("?", "%s"), tuple(params))
             return cur.fetchall() if cur.description else []
 
+    def lock(self, key: str) -> None:
+        # A transaction-scoped advisory lock: released at COMMIT/ROLLBACK.
+        self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
+
 
 class PostgresStore(Store):
     def __init__(self, url: str) -> None:
