@@ -255,7 +255,7 @@ class FaultEngine:
                 else:
                     plan.answer = service.reject(req, Rejection(forced))
                 plan.applied.append(f"header:{forced}")
-        subjects = subjects_of(req.soap.payload)
+        subjects = subjects_of(req.soap.payload) if snap.rules else []  # nothing to match: skip the walk
         for r in snap.rules:
             if r.cstat is not None and (plan.answer is not None or plan.nfe_cstat is not None):
                 if r.latency_ms is None and not r.drop_mode:
