@@ -83,5 +83,5 @@ SERVICE = Service(
     version="4.00", wsdl_file="nfeconsulta4.wsdl",
     # sped-nfe sends namespace .../wsdl/NFeConsulta4 for several UFs (sefaz-contract §2.1)
     aliases=("nfeconsultaprotocolo4", "nfeconsulta4", "nfeconsultaprotocolo", "nfeconsulta", "consultaprotocolo"),
-    handle=handle, reject=reject, codes=(100, 101, 217),  # 110 and 150 arrive with denial and contingency
+    handle=handle, reject=reject, codes=(100, 101, 110, 150, 217),
 )
