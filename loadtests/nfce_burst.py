@@ -8,23 +8,18 @@ FAKE_SEFAZ_CALM_USERS (default 2) for FAKE_SEFAZ_CALM_S (default 10): checkout r
 """
 
 from locust import LoadTestShape, constant, task
-from locust.exception import StopUser
 
-from sefazload import SefazUser, corpus_for, env_int, sync_lot
+from sefazload import CorpusSyncUser, env_int
 
 
-class NFCeBurstUser(SefazUser):
+class NFCeBurstUser(CorpusSyncUser):
     wait_time = constant(0)
 
-    def on_start(self) -> None:
-        self.corpus = corpus_for(self.environment)
+    label = "enviNFe NFC-e sync"
 
     @task
     def authorize(self) -> None:
-        docs = self.corpus.take()
-        if not docs:
-            raise StopUser()
-        self.soap("enviNFe", sync_lot(docs[0], 1), name="enviNFe NFC-e sync", expect=("100",))
+        self.authorize_next()
 
 
 class Bursts(LoadTestShape):

@@ -8,20 +8,15 @@ hold rate x seconds documents; a user whose share runs out stops (the run then e
 """
 
 from locust import constant_throughput, task
-from locust.exception import StopUser
 
-from sefazload import SefazUser, corpus_for, env_float, sync_lot
+from sefazload import CorpusSyncUser, env_float
 
 
-class NFeSyncUser(SefazUser):
+class NFeSyncUser(CorpusSyncUser):
     wait_time = constant_throughput(env_float("FAKE_SEFAZ_RATE_PER_USER", 10))
 
-    def on_start(self) -> None:
-        self.corpus = corpus_for(self.environment)
+    label = "enviNFe sync"
 
     @task
     def authorize(self) -> None:
-        docs = self.corpus.take()
-        if not docs:
-            raise StopUser()
-        self.soap("enviNFe", sync_lot(docs[0], 1), name="enviNFe sync", expect=("100",))
+        self.authorize_next()

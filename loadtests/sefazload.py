@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from locust import FastHttpUser, events
+from locust.exception import StopUser
 from lxml import etree
 
 from fake_sefaz.client import OPERATIONS, envelope, headers_for
@@ -141,6 +142,22 @@ class SefazUser(FastHttpUser):
                 return None
             resp.success()
             return content
+
+
+class CorpusSyncUser(SefazUser):
+    """Authorizes the corpus's documents one synchronous lot at a time; stops when its share runs out."""
+
+    abstract = True
+    label = "enviNFe sync"
+
+    def on_start(self) -> None:
+        self.corpus = corpus_for(self.environment)
+
+    def authorize_next(self) -> None:
+        docs = self.corpus.take()
+        if not docs:
+            raise StopUser()
+        self.soap("enviNFe", sync_lot(docs[0], 1), name=self.label, expect=("100",))
 
 
 # --- message builders (wire contract) --------------------------------------------------------------------------------
