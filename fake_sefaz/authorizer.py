@@ -18,6 +18,7 @@ from . import signature, ufs
 from .certificates import TrustStore
 from .clock import Clock, SystemClock
 from .codes import Rejection
+from .faults import FaultHeaderError
 from .rules import first_failure
 from .rules.message import MESSAGE_RULES, MessageContext
 from .schemas import Schemas
@@ -137,7 +138,11 @@ class Authorizer:
         delay_s, drop = 0.0, ""
         try:
             # Faults (QA's controls): paused service, 656, forced outcome, latency, dropped answer.
-            plan = req.plan = self.faults.plan(req, service, {k.lower(): v for k, v in (headers or {}).items()})
+            try:
+                plan = req.plan = self.faults.plan(req, service, {k.lower(): v for k, v in (headers or {}).items()})
+            except FaultHeaderError as exc:
+                fault = codec.SoapFault(str(exc), soap.version)
+                return Answer(400, codec.CONTENT_TYPES[soap.version], codec.fault(fault))
             delay_s, drop = plan.delay_s, plan.drop
             result = plan.answer if plan.answer is not None else self._serve(req, service)
             result = self.faults.after(req, service, result, plan)

@@ -106,9 +106,10 @@ def test_header_forces_message_level_code_on_any_service(fsrv, admin, soap):
     assert etree.QName(r.result).localname == "retConsStatServ"
     r = post_raw(fsrv, cons_sit_nfe(2, "3" * 44), {"X-Fake-Sefaz-Status": "656"})
     assert r.cStat == "656" and etree.QName(r.result).localname == "retConsSitNFe"
-    # an unknown code is QA's mistake, answered 999 rather than a stack trace
-    r = post_raw(fsrv, cons_stat_serv(2, 35), {"X-Fake-Sefaz-Status": "12"})
-    assert r.cStat == "999"
+    # a code outside the catalogue (or not a number) is QA's mistake: a SOAP fault naming it, not a 999
+    for value in ("12", "abc"):
+        r = post_raw(fsrv, cons_stat_serv(2, 35), {"X-Fake-Sefaz-Status": value})
+        assert r.status == 400 and r.result is None and b"Fault" in r.body and f"'{value}'".encode() in r.body
 
 
 def test_rule_matches_issuer_model_series_key_suffix_with_remaining(fsrv, admin, em, pki):
@@ -399,3 +400,4 @@ def test_forced_denial_then_dropped_answer(fsrv, admin, em, soap):
     with pytest.raises(httpx.TransportError):
         post_raw(fsrv, wrap_lot([nfe], 1, indSinc=1), timeout=5)
     assert query(soap, access_key(nfe)).cStat == "110"
+

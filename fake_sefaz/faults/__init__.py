@@ -84,6 +84,10 @@ class Subject:
     key: str = ""
 
 
+class FaultHeaderError(ValueError):
+    """A malformed X-Fake-Sefaz-* header: the client's mistake, answered with a SOAP fault that says so."""
+
+
 def _int(s: str | None) -> int | None:
     return int(s) if s and s.isdigit() else None
 
@@ -246,7 +250,7 @@ class FaultEngine:
                 raw = headers.get(HEADER_STATUS, "").strip()
                 if raw:
                     if not raw.isdigit() or int(raw) not in CATALOGUE:
-                        raise ValueError(f"{HEADER_STATUS}: {raw!r} is not a catalogue code")
+                        raise FaultHeaderError(f"{HEADER_STATUS}: {raw!r} is not a catalogue code")
                     forced = int(raw)
             per_nfe = service.root == "enviNFe"
             if forced is not None:
