@@ -1,0 +1,69 @@
+"""Bad input never gets a 5xx: broken SOAP, payloads of every service cut short, deep nesting, bad admin JSON,
+bad portal queries. Each answer is a cStat, a SOAP fault or a 4xx with a reason."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+NS = 'xmlns="http://www.portalfiscal.inf.br/nfe"'
+CT = {"Content-Type": "application/soap+xml; charset=utf-8"}
+
+
+def env(inner: str, service: str = "NFeStatusServico4") -> bytes:
+    return (f'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><nfeDadosMsg '
+            f'xmlns="http://www.portalfiscal.inf.br/nfe/wsdl/{service}">{inner}</nfeDadosMsg></soap:Body>'
+            f"</soap:Envelope>").encode()
+
+
+SOAP_CASES = [
+    env("<a>" * 5000 + "</a>" * 5000),
+    b"\xff\xfe\x00<",
+    env(f'<enviNFe {NS} versao="4.00"><idLote>1</idLote><indSinc>1</indSinc></enviNFe>'),
+    env(f'<envEvento {NS} versao="1.00"><idLote>1</idLote></envEvento>'),
+    env(f'<inutNFe {NS} versao="4.00"/>'),
+    env(f'<ConsCad {NS} versao="2.00"/>'),
+    env(f'<consSitNFe {NS} versao="4.00"><tpAmb>2</tpAmb><xServ>CONSULTAR</xServ><chNFe>{"3" + "5" * 43}</chNFe></consSitNFe>'),
+    env(f'<consReciNFe {NS} versao="4.00"><tpAmb>2</tpAmb><nRec>{"9" * 15}</nRec></consReciNFe>'),
+    env(f'<distDFeInt {NS} versao="1.01"/>'),
+]
+
+ADMIN_CASES = [
+    ("POST", "/admin/faults/rules", dict(content=b"not json", headers={"Content-Type": "application/json"})),
+    ("POST", "/admin/faults/rules", dict(json={"cstat": "abc"})),
+    ("POST", "/admin/faults/rules", dict(json=[1, 2])),
+    ("PUT", "/admin/faults/services", dict(json={"uf": "ZZ", "service": "*", "cstat": 108})),
+    ("PUT", "/admin/faults/latency", dict(json={"ms": "x"})),
+    ("POST", "/admin/faults/clock/advance", dict(json={"seconds": "x"})),
+    ("POST", "/admin/faults/clock/set", dict(json={"instant": "yesterday"})),
+    ("PUT", "/admin/taxpayers/123", dict(json={"cnpj": "123"})),
+    ("PUT", "/admin/taxpayers/11222333000181", dict(json={"situation": "nope"})),
+    ("PUT", "/admin/taxpayers/11222333000181", dict(content=b"{", headers={"Content-Type": "application/json"})),
+    ("GET", "/admin/taxpayers?limit=abc", {}),
+    ("POST", "/admin/taxpayers/abc/csc", dict(json={})),
+    ("DELETE", "/admin/taxpayers/11222333000181/csc/xyz", {}),
+    ("POST", "/admin/events/evidence", dict(json={"chNFe": "1", "kind": "zzz"})),
+    ("GET", "/admin/inutilizacao/gaps?cnpj=", {}),
+    ("GET", "/admin/documents/xyz", {}),
+    ("PUT", "/admin/state?merge=1", dict(json={"tables": {"nope": {"columns": ["a"], "rows": [[1]]}}})),
+    ("PUT", "/admin/state?merge=1", dict(json={"tables": "x"})),
+    ("GET", "/portal/nfce/qrcode?p=", {}),
+    ("GET", "/portal/nfce/qrcode?p=abc|def", {}),
+    ("GET", "/portal/nfce/consulta?chave=zz", {}),
+    ("POST", "/portal/csc", dict(data={"cnpj": "x"})),
+    ("PUT", "/", {}),
+    ("GET", "/NFeAutorizacao4", {}),
+]
+
+
+@pytest.mark.parametrize("body", SOAP_CASES, ids=range(len(SOAP_CASES)))
+def test_soap_hostile_input_is_answered_without_5xx(server, body):
+    r = httpx.post(server.url, content=body, headers=CT, timeout=30)
+    assert r.status_code < 500, r.text[:500]
+    assert b"<cStat>" in r.content or b"Fault" in r.content
+
+
+@pytest.mark.parametrize("method,path,kw", ADMIN_CASES, ids=[f"{m} {p}" for m, p, _ in ADMIN_CASES])
+def test_admin_and_portal_hostile_input_is_a_4xx(server, method, path, kw):
+    r = httpx.request(method, server.url + path, timeout=30, **kw)
+    assert r.status_code < 500, r.text[:500]
