@@ -128,3 +128,14 @@ def test_215_envelope_schema_answer_is_schema_valid(issuer):
     r = issuer.client.call(el)
     assert inut_stat(r) == "215", r.body
     assert SCHEMAS.validate("retInutNFe", r.result) is None
+
+
+def test_contingency_nfe_cancels_the_voiding_of_its_number(issuer, soap12):
+    """DF Portaria 403 art. 17 § 5: a contingency NF-e (here tpEmis 5, FS-DA) sent with a voided number is
+    authorized and cancels that inutilização; a normal NF-e with a voided number still gets 206."""
+    serie = fresh_serie()
+    assert inut_stat(issuer.voiding(40, 49, serie=serie)) == "102"
+    assert authorize(issuer, nNF=41, serie=serie)[0] == "206"
+    assert authorize(issuer, nNF=42, serie=serie, tpEmis=5)[0] == "100"
+    assert authorize(issuer, nNF=43, serie=serie)[0] == "100"  # the request was cancelled: its numbers are free
+    assert inut_stat(issuer.voiding(40, 49, serie=serie)) == "241"  # and can no longer be voided whole

@@ -112,11 +112,18 @@ def gh02_same_number(tx: Tx, doc: NFeView, tpAmb: int) -> None:
 
 @rule("GH03", 206)
 def gh03_number_voided(tx: Tx, doc: NFeView, tpAmb: int) -> None:
-    """206: the number was voided (inutilização granted for the issuer's model and series). A contingency
-    NF-e with a voided number cancels the voiding instead (DF Portaria 403 art. 17 §5): hook
-    store.events.cancel_voiding, for the contingency feature to call."""
-    if events_store.voidings_overlapping(tx, tpAmb, doc.issuer, int(doc.mod), int(doc.serie), int(doc.nNF), int(doc.nNF)):
-        raise Rejection(206)
+    """206: the number was voided (inutilização granted for the issuer's model and series).
+
+    Except for an NF-e issued in contingency (tpEmis other than 1): transmitting it cancels the granted
+    Pedido de Inutilização that covers its number, and it is authorized (DF Portaria 403/2009 art. 17 § 5,
+    SEEC 108/2022; the Portaria covers model 55)."""
+    mod, serie, nNF = int(doc.mod), int(doc.serie), int(doc.nNF)
+    if not events_store.voidings_overlapping(tx, tpAmb, doc.issuer, mod, serie, nNF, nNF):
+        return
+    if mod == 55 and doc.tpEmis != "1":
+        events_store.cancel_voiding(tx, tpAmb, doc.issuer, mod, serie, nNF)
+        return
+    raise Rejection(206)
 
 
 def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None,

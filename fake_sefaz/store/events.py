@@ -123,9 +123,9 @@ def voidings_of_series(tx, tpAmb: int, cnpj: str, mod: int, serie: int) -> list[
 
 
 def cancel_voiding(tx, tpAmb: int, cnpj: str, mod: int, serie: int, nNF: int) -> bool:
-    """HOOK (DF Portaria 403 art. 17 §5, SEEC 108/2022): a contingency NF-e transmitted with a voided number
-    cancels the voiding of that number. To be called by the contingency feature when it authorizes such an
-    NF-e; it marks the covering voiding cancelled and returns whether there was one. Not called yet."""
+    """DF Portaria 403 art. 17 § 5 (SEEC 108/2022): a contingency NF-e transmitted with a voided number cancels
+    the Pedido de Inutilização that covers it (the whole request, as the text says). Called by authorization's
+    rule GH03 inside the lot's transaction; returns whether there was one."""
     found = voidings_overlapping(tx, tpAmb, cnpj, mod, serie, nNF, nNF)
     for v in found:
         tx.execute("UPDATE inutilizations SET state = ? WHERE nProt = ?", (VOIDING_CANCELLED, v.nProt))
