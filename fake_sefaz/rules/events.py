@@ -20,11 +20,8 @@ from typing import Any
 from lxml import etree
 
 from .. import registry, keys, ufs
-from ..certificates import SignerInfo, TrustStore
 from ..codes import Rejection
 from ..protocol import parse_dh
-from ..settings import Settings
-from ..signature import SignatureParts
 from ..store import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
 from ..store import events as evstore
 from ..xml import N
@@ -67,24 +64,13 @@ EVIDENCE_CSTAT = {
 
 
 @dataclass
-class EventContext:
-    evento: etree._Element  # a copy detached from the envelope (the element whose signature is verified)
-    now: datetime
-    acting_cUF: int
-    acting_tpAmb: int
-    settings: Settings
-    trust: TrustStore
-    schemas: Any
-    verifier: Any = None  # the worker's signature verifier (rule F02)
-    sig: SignatureParts | None = None
-    signer: SignerInfo | None = None
+class EventContext(sigrules.SignedMessage):
+    INF = "infEvento"
+    schemas: Any = None  # the worker's compiled schemas (493: the specific event's XSD)
 
-    @cached_property
-    def inf(self) -> etree._Element:
-        return self.evento.find(N + "infEvento")
-
-    def f(self, name: str) -> str:
-        return self.inf.findtext(N + name) or ""
+    @property
+    def evento(self) -> etree._Element:
+        return self.element
 
     @cached_property
     def tpEvento(self) -> str: return self.f("tpEvento")

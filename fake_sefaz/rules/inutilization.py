@@ -7,17 +7,13 @@ range); STATE_RULES read the store inside the unit of work (numbers used, alread
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from lxml import etree
 
-from ..certificates import SignerInfo, TrustStore
 from .. import registry
 from ..codes import Rejection
-from ..settings import Settings
-from ..signature import SignatureParts
 from ..store import events as evstore
 from ..xml import N
 from . import rule
@@ -25,23 +21,12 @@ from . import signature as sigrules
 
 
 @dataclass
-class VoidingContext:
-    inut: etree._Element  # a copy detached from the envelope
-    now: datetime
-    acting_cUF: int
-    acting_tpAmb: int
-    settings: Settings
-    trust: TrustStore
-    verifier: Any = None  # the worker's signature verifier (rule F02)
-    sig: SignatureParts | None = None
-    signer: SignerInfo | None = None
+class VoidingContext(sigrules.SignedMessage):
+    INF = "infInut"
 
-    @cached_property
-    def inf(self) -> etree._Element:
-        return self.inut.find(N + "infInut")
-
-    def f(self, name: str) -> str:
-        return self.inf.findtext(N + name) or ""
+    @property
+    def inut(self) -> etree._Element:
+        return self.element
 
     @cached_property
     def first(self) -> int: return int(self.f("nNFIni"))

@@ -13,11 +13,17 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar
+
+from lxml import etree
 
 from .. import certificates, signature
+from ..certificates import SignerInfo, TrustStore
 from ..codes import Rejection
-from ..xml import D
+from ..settings import Settings
+from ..xml import D, N
 from . import rule
 
 
@@ -27,6 +33,31 @@ class Signed:
     target: Any  # the signed child (infNFe, infEvento, infInut)
     cnpj: str | None  # the CNPJ the certificate must belong to (issuer / event author), or None
     cpf: str | None  # the CPF the certificate must belong to, or None
+
+
+@dataclass
+class SignedMessage:
+    """The context of a signed message other than the NF-e (evento, inutNFe): the copy detached from the
+    envelope, the request's instant and acting UF/environment, and the slots the E/F rules fill in."""
+
+    INF: ClassVar[str] = ""  # the signed child's tag (infEvento, infInut)
+
+    element: etree._Element
+    now: datetime
+    acting_cUF: int
+    acting_tpAmb: int
+    settings: Settings
+    trust: TrustStore
+    verifier: Any = None  # the worker's signature verifier (rule F02)
+    sig: Any = None  # signature.SignatureParts, filled by F01
+    signer: SignerInfo | None = None  # filled by group E
+
+    @cached_property
+    def inf(self) -> etree._Element:
+        return self.element.find(N + self.INF)
+
+    def f(self, name: str) -> str:
+        return self.inf.findtext(N + name) or ""
 
 
 def _cert_der(parent) -> bytes:

@@ -37,7 +37,7 @@ class Decision:
 
 def decide(req: Request, evento: etree._Element) -> Decision:
     ctx = R.EventContext(copy.deepcopy(evento), req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust,
-                         req.auth.schemas, verifier=req.auth.verifier)
+                         verifier=req.auth.verifier, schemas=req.auth.schemas)
     rejection = first_failure(R.EVENT_RULES, ctx)
     return Decision(ctx) if rejection is None else Decision(ctx, rejection.cstat, rejection.suffix)
 

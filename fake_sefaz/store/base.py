@@ -9,6 +9,7 @@ run sees the first one's row and answers 204/539 instead of issuing a second pro
 from __future__ import annotations
 
 import abc
+import threading
 from contextlib import AbstractContextManager
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -127,6 +128,37 @@ class Tx(abc.ABC):
         if table not in ("documents", "lots", "lot_items"):
             raise ValueError(table)
         return int(self.execute(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+
+class ThreadConnections:
+    """One DB-API connection per thread (sqlite3 and psycopg connections are not shared between threads),
+    all closed together when the store closes."""
+
+    def __init__(self, connect: Callable[[], Any], alive: Callable[[Any], bool] = lambda conn: True) -> None:
+        self._connect = connect
+        self._alive = alive
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or not self._alive(conn):
+            conn = self._connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close_all(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001 - closing a connection that is already broken
+                    pass
+            self._all.clear()
+        self._local = threading.local()
 
 
 class Store(abc.ABC):

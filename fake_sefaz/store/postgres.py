@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from .base import Store, Tx, all_ddl
+from .base import Store, ThreadConnections, Tx, all_ddl
 
 
 class _PgTx(Tx):
@@ -29,9 +28,8 @@ class PostgresStore(Store):
 
         self._psycopg = psycopg
         self.url = url
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._lock = threading.Lock()
+        self._connections = ThreadConnections(lambda: psycopg.connect(url, autocommit=False),
+                                              alive=lambda conn: not conn.closed)
         with self.transaction() as tx:
             # Serialize concurrent first starts of several workers creating the tables.
             tx.execute("SELECT pg_advisory_xact_lock(7340301)")
@@ -39,13 +37,7 @@ class PostgresStore(Store):
                 tx.execute(stmt)
 
     def _conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = self._psycopg.connect(self.url, autocommit=False)
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
+        return self._connections.get()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -63,11 +55,4 @@ class PostgresStore(Store):
         return isinstance(exc, (errors.UniqueViolation, errors.SerializationFailure, errors.DeadlockDetected))
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except Exception:  # noqa: BLE001 - closing a broken connection
-                    pass
-            self._all.clear()
-        self._local = threading.local()
+        self._connections.close_all()

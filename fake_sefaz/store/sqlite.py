@@ -4,12 +4,11 @@ BEGIN IMMEDIATE so several worker processes can share one file. One connection p
 from __future__ import annotations
 
 import sqlite3
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .base import Store, Tx, all_ddl
+from .base import Store, ThreadConnections, Tx, all_ddl
 
 _SYNC_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
@@ -28,9 +27,7 @@ class SqliteStore(Store):
             raise ValueError(f"sqlite_synchronous must be one of {sorted(_SYNC_MODES)}")
         self.path = path
         self.synchronous = synchronous.upper()
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = ThreadConnections(self._connect)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = self._conn()
@@ -39,18 +36,16 @@ class SqliteStore(Store):
             conn.execute(stmt)
         conn.execute("COMMIT")
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA busy_timeout=30000")
         return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        return self._connections.get()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -82,11 +77,4 @@ class SqliteStore(Store):
         return isinstance(exc, sqlite3.IntegrityError)
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            self._all.clear()
-        self._local = threading.local()
+        self._connections.close_all()
