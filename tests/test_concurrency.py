@@ -60,17 +60,17 @@ class ServeProcess:
             self.proc.kill()
 
 
-def _race(url, lot_bytes, n=2):
-    """Send the same lot n times at the same instant from n threads; return the protocols' cStats."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
+def _race(url, payloads):
+    """Send every payload at the same instant, one thread each; return the replies in the same order."""
+    barrier = threading.Barrier(len(payloads))
+    results = [None] * len(payloads)
 
     def go(i):
         c = SoapClient(url, timeout=30)
         barrier.wait()
-        results[i] = c.call(lot_bytes)
+        results[i] = c.call(payloads[i])
 
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(payloads))]
     for t in threads:
         t.start()
     for t in threads:
@@ -85,7 +85,7 @@ def _run_races(pki, fresh_factory, signer, tmp_path, database_url, pairs=15):
         for _ in range(pairs):
             nfe = signer.sign_nfe(fresh_factory.build())
             lot = etree.tostring(wrap_lot([nfe], 1, 1))
-            replies = _race(srv.url, lot, n=4)
+            replies = _race(srv.url, [lot] * 4)
             outcomes = sorted(prot_of(r)[0] for r in replies)
             assert outcomes == ["100", "204", "204", "204"], [r.body for r in replies]
             winner = next(r for r in replies if prot_of(r)[0] == "100")
@@ -126,20 +126,8 @@ def _number_vs_voiding(pki, fresh_factory, signer, tmp_path, database_url, round
             n, serie = _random.randint(10**8, 9 * 10**8), _random.randint(100, 899)
             nfe = etree.tostring(wrap_lot([signer.sign_nfe(fresh_factory.build(nNF=n, serie=serie))], 1, 1))
             inut = etree.tostring(signer.sign(builders.inut_nfe(cnpj, n, n, ano=_dt.now().year % 100, serie=serie)))
-            barrier = threading.Barrier(2)
-            got = {}
-
-            def go(name, payload):
-                c = SoapClient(srv.url, timeout=30)
-                barrier.wait()
-                got[name] = c.call(payload)
-
-            threads = [threading.Thread(target=go, args=a) for a in (("nfe", nfe), ("inut", inut))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            pair = (prot_of(got["nfe"])[0], got["inut"].result.findtext(N + "infInut/" + N + "cStat"))
+            got_nfe, got_inut = _race(srv.url, [nfe, inut])
+            pair = (prot_of(got_nfe)[0], got_inut.result.findtext(N + "infInut/" + N + "cStat"))
             assert pair in {("100", "241"), ("206", "102")}, pair
             outcomes.add(pair)
     finally:

@@ -33,6 +33,11 @@ class Request:
         # Read 4-5 times per answer; `now` and `cUF` are fixed for the request.
         return protocol.dh(self.now, self.cUF)
 
+    def payload_text(self, tag: str) -> str:
+        """A field of the request's payload, or "" when the payload could not be read (reject() answers)."""
+        payload = self.soap.payload
+        return "" if payload is None else (payload.findtext(N + tag) or "")
+
     def motivo(self, cstat: int, suffix: str = "") -> str:
         return codes.motivo(cstat, suffix, self.auth.settings.xmotivo_style)  # type: ignore[arg-type]
 

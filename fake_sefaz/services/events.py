@@ -129,10 +129,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
 
 
 def reject(req: Request, rejection: Rejection) -> etree._Element:
-    idLote = ""
-    if req.soap.payload is not None:
-        idLote = req.soap.payload.findtext(N + "idLote") or ""
-    return _opening(req, idLote, rejection.cstat, rejection.suffix)
+    return _opening(req, req.payload_text("idLote"), rejection.cstat, rejection.suffix)
 
 
 SERVICE = Service(

@@ -70,9 +70,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
 
 
 def reject(req: Request, rejection: Rejection) -> etree._Element:
-    chNFe = ""
-    if req.soap.payload is not None:
-        chNFe = req.soap.payload.findtext(N + "chNFe") or ""
+    chNFe = req.payload_text("chNFe")
     if not (len(chNFe) == 44 and chNFe.isalnum()):
         chNFe = "0" * 44  # chNFe is mandatory in retConsSitNFe
     return _answer(req, chNFe, rejection.cstat, rejection.suffix)

@@ -40,10 +40,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
 
 
 def reject(req: Request, rejection: Rejection) -> etree._Element:
-    nRec = ""
-    payload = req.soap.payload
-    if payload is not None:
-        nRec = payload.findtext(N + "nRec") or ""
+    nRec = req.payload_text("nRec")
     if not (len(nRec) == 15 and nRec.isdigit()):
         nRec = "0" * 15  # nRec is mandatory in retConsReciNFe even when the request's was unreadable
     return _answer(req, nRec, rejection.cstat, rejection.suffix)
