@@ -39,6 +39,11 @@ def serve(settings: Settings) -> None:
         return
     # Several processes: each worker builds its own backend from the FAKE_SEFAZ_* environment.
     os.environ.update(as_env(settings))
+    from .workers import handoff_supported, serve_workers
+
+    if handoff_supported():  # connections dealt evenly to the workers (fake_sefaz/workers.py, decision 0008)
+        serve_workers(settings.host, settings.port, settings.workers, as_env(settings))
+        return
     uvicorn.run("fake_sefaz.app:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level="warning", access_log=False, lifespan="on")
 

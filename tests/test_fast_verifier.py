@@ -46,7 +46,10 @@ def judge(xml: bytes, detach: bool = True, envelope: bool = False):
         return None  # F01 (298) answers before any verifier runs
     fast = signature.FastVerifier()
     reference = signature.verify(parts, target)
-    return reference, fast.verify(parts, target), fast.fast_verdict(parts, target) is not None
+    # The fast path's own verdict, not FastVerifier.verify's (which hands every "no" to xmlsec): the comparison
+    # must be able to fail in both directions.
+    raw = fast.fast_verdict(parts, target)
+    return reference, (fast.verify(parts, target) if raw is None else raw), raw is not None
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +93,29 @@ def test_settings_choose_the_verifier(pki, tmp_path):
     from fake_sefaz.settings import load_settings
 
     base = dict(database_url=f"sqlite:///{tmp_path}/db.sqlite", data_dir=str(tmp_path), certs_dir=str(pki.directory))
-    assert type(Authorizer(load_settings(env={}, **base)).verifier) is signature.Verifier
-    a = Authorizer(load_settings(env={"FAKE_SEFAZ_SIGNATURE_VERIFIER": "fast"}, **base))
-    assert isinstance(a.verifier, signature.FastVerifier)
+    assert type(Authorizer(load_settings(env={}, **base)).verifier) is signature.FastVerifier  # decision 0008
+    a = Authorizer(load_settings(env={"FAKE_SEFAZ_SIGNATURE_VERIFIER": "xmlsec"}, **base))
+    assert type(a.verifier) is signature.Verifier
     with pytest.raises(ValueError):
         Authorizer(load_settings(env={}, signature_verifier="signxml", **base))
+
+
+def test_a_no_from_the_fast_path_is_decided_by_xmlsec(vectors):
+    """FastVerifier only ever says yes on its own: a document it would call invalid is judged by xmlsec, so a
+    297 always means xmlsec rejected the signature (decision 0008)."""
+    root = PARSERS.parse(vectors[0])
+    target = next(c for c in root if isinstance(c.tag, str) and c.get("Id"))
+    parts = signature.profile_parts(root, target)
+
+    class Pessimist(signature.FastVerifier):
+        def fast_verdict(self, parts, target):
+            return False
+
+    assert Pessimist().verify(parts, target) is True  # xmlsec: the signature is valid
+    sv = parts.signature.find(D + "SignatureValue")
+    sv.text = _flip(sv.text, 5, B64)
+    assert signature.FastVerifier().fast_verdict(parts, target) is False
+    assert signature.FastVerifier().verify(parts, target) is False
 
 
 # --- generated tamperings -------------------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ class Plan:
     async_delay_s: float | None = None
     async_polls: int | None = None
     applied: list[str] = field(default_factory=list)  # what was applied (for logs and the admin API)
+    snapshot: Snapshot | None = None  # the state plan() read; after() reuses it (one read of the store per request)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ class FaultEngine:
     def plan(self, req: "Request", service: "Service", headers: Mapping[str, str]) -> Plan:
         plan = Plan()
         self._current.plan = plan
-        snap = self.snapshot()
+        snap = plan.snapshot = self.snapshot()
         now_ts = req.now.timestamp()
         settings = self.auth.settings
 
@@ -335,7 +336,8 @@ class FaultEngine:
             if self.auth.store.run(lambda tx: fstore.take_poll(tx, nRec)):
                 result = service.reject(req, Rejection(105))
                 plan.applied.append("async-poll:105")
-        limits = consumption.limits(self.auth.settings, self.snapshot().consumption)
+        snap = plan.snapshot if plan.snapshot is not None else self.snapshot()
+        limits = consumption.limits(self.auth.settings, snap.consumption)
         if limits is not None and plan.answer is None:
             consumption.count_rejections(self.auth, req, service, result, limits)
         return result

@@ -71,13 +71,8 @@ def _lookups(ctx: NFeContext) -> Lookups | None:
         if dest_doc and _text(dest, "indIEDest") == "1":
             dest_ie = _text(dest, "IE")
 
-    def read(tx):
-        return (
-            sql.by_doc(tx, doc, uf), sql.by_ie(tx, ie, uf) if ie and ie != "ISENTO" else [],
-            sql.by_doc(tx, dest_doc, uf) if dest_doc else [], sql.by_ie(tx, dest_ie, uf) if dest_ie else [],
-        )
-
-    a, b, c, d = ctx.auth.store.read(read)
+    wanted = [("doc", doc), ("ie", ie if ie and ie != "ISENTO" else None), ("doc", dest_doc), ("ie", dest_ie)]
+    a, b, c, d = ctx.auth.store.read(lambda tx: sql.lookups(tx, uf, wanted))
     issuer_by_ie = [reg.Taxpayer.from_row(r) for r in b]
     lk = Lookups(
         uf=uf, today=reg.local_today(ctx.now, uf), issuer_doc=doc, issuer_ie=ie,

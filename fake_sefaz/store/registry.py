@@ -84,6 +84,25 @@ def by_ie(tx: "Tx", ie: str, uf: str) -> list[tuple]:
     return tx.execute(_SELECT + " WHERE ie = ? AND uf = ? ORDER BY doc", (ie, uf))
 
 
+def lookups(tx: "Tx", uf: str, wanted: Sequence[tuple[str, str | None]]) -> list[list[tuple]]:
+    """Several by_doc / by_ie lookups of one UF in one statement (the authorization hot path reads up to four:
+    issuer and recipient, by document and by IE). wanted: ("doc" | "ie", value or None for "nothing");
+    the answer has one row list per entry, ordered like by_doc / by_ie."""
+    parts, params = [], []
+    for k, (column, value) in enumerate(wanted):
+        if value:
+            parts.append(f"SELECT {k}, {', '.join(COLUMNS)} FROM taxpayers WHERE {'doc' if column == 'doc' else 'ie'}"
+                         " = ? AND uf = ?")
+            params += [value, uf]
+    out: list[list[tuple]] = [[] for _ in wanted]
+    if parts:
+        for row in tx.execute(" UNION ALL ".join(parts), params):
+            out[row[0]].append(row[1:])
+    for k, (column, _value) in enumerate(wanted):
+        out[k].sort(key=lambda r: r[1] if column == "doc" else r[0])  # by_doc orders by ie, by_ie by doc
+    return out
+
+
 def get(tx: "Tx", doc: str, ie: str) -> tuple | None:
     rows = tx.execute(_SELECT + " WHERE doc = ? AND ie = ?", (doc, ie))
     return rows[0] if rows else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
 def routes(auth: "Authorizer") -> list[Route]:
     async def health(request: Request) -> JSONResponse:
         s = auth.settings
-        return JSONResponse({"status": "ok", "uf": s.uf, "tpAmb": s.tpAmb, "now": auth.clock.now().isoformat()})
+        # worker: the answering process, so an operator (or a test) can see how connections spread over workers.
+        return JSONResponse({"status": "ok", "uf": s.uf, "tpAmb": s.tpAmb, "now": auth.clock.now().isoformat(),
+                             "worker": os.getpid()})
 
     async def document(request: Request) -> JSONResponse:
         key = request.path_params["chNFe"]
