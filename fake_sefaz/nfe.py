@@ -33,14 +33,17 @@ class NFeView:
     @cached_property
     def _ide_texts(self) -> dict[str, str]:
         # One pass over ide's children instead of one find() per field; the first occurrence wins, like findtext.
+        # Keyed by local name (the rules ask ~50 times per NF-e: no N + name concatenation on each call).
         out: dict[str, str] = {}
+        cut = len(N)
         for el in self.ide:
-            if isinstance(el.tag, str) and el.tag not in out:
-                out[el.tag] = el.text or ""
+            tag = el.tag
+            if isinstance(tag, str) and tag.startswith(N):
+                out.setdefault(tag[cut:], el.text or "")
         return out
 
     def ide_(self, name: str) -> str:
-        return self._ide_texts.get(N + name, "")
+        return self._ide_texts.get(name, "")
 
     @property
     def key(self) -> str:

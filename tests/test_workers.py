@@ -75,3 +75,38 @@ def _state(pid: int) -> str:
             return next((line for line in fh if line.startswith("State:")), "").lower()
     except OSError:
         return "zombie"
+
+
+def test_a_registry_change_reaches_the_other_workers_cached_rows(pki, tmp_path):
+    """A registry write through one worker reaches the other at its next request (nothing of the registry is
+    cached per worker). Both workers authorize, the issuer is suspended through one of them, both then deny."""
+    from types import SimpleNamespace
+
+    from fake_sefaz.client import SoapClient
+    from fake_sefaz.clock import SystemClock
+    from registry_support import Issuer, Registry, prot_of
+
+    server = ServeProcess(pki, tmp_path, f"sqlite:///{tmp_path}/w.db", workers=2).wait()
+    srv = SimpleNamespace(url=server.url, clock=SystemClock())
+    clients = [SoapClient(server.url, http=httpx.Client(timeout=30)) for _ in range(2)]
+    registry = Registry(srv)
+    try:
+        workers = {c.http.get(server.url + "/admin/health").json()["worker"] for c in clients}
+        assert len(workers) == 2  # one connection on each worker
+        issuers = [Issuer(pki, srv, c) for c in clients]
+        ie = issuers[0].ie
+        for issuer in issuers:
+            issuer.ie = ie
+            issuer.factory.ie = ie
+        registry.put(issuers[0].cnpj, ie=ie)
+        for issuer in issuers:
+            assert prot_of(issuer.send(issuer.nfe(emit_ie=ie)))[0] == "100"
+        registry.put(issuers[0].cnpj, ie=ie, situation="suspended", situation_since="2020-01-01",
+                     suspension={"by": "fisco", "notified": True, "ban": False})
+        for issuer in issuers:
+            assert prot_of(issuer.send(issuer.nfe(emit_ie=ie)))[0] == "301"
+    finally:
+        registry.close()
+        for c in clients:
+            c.close()
+        server.stop()
