@@ -175,5 +175,6 @@ class Supervisor:
 
 
 def serve_workers(host: str, port: int, count: int, env: dict[str, str]) -> None:
-    listener = socket.create_server((host, port), backlog=2048)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=2048)
     Supervisor(listener, count, env).run()
