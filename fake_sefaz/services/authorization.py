@@ -161,6 +161,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
             tx.lock(key)
         nRec = protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{req.cUF}", 0))
         prots: list[etree._Element] = []
+        prot_texts: list[str] = []  # serialized once, for the document row and the lot's items
         for d in decisions:
             cstat, suffix = d.cstat, d.suffix
             if cstat in STORED_OUTCOMES:
@@ -173,21 +174,24 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
             if cstat in STORED_OUTCOMES:
                 nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
                 prot = prot_nfe(req, d.doc, cstat, suffix, nProt, d.messages)
+                prot_text = etree.tostring(prot, encoding="unicode")
                 tx.insert_document(DocumentRecord(
                     chNFe=d.doc.key, tpAmb=req.tpAmb, cUF=req.cUF, mod=int(d.doc.mod), serie=int(d.doc.serie),
                     nNF=int(d.doc.nNF), issuer=d.doc.issuer, dhEmi=d.doc.dhEmi, tpEmis=int(d.doc.tpEmis),
                     state=STORED_OUTCOMES[cstat], cStat=cstat, nProt=nProt, dhRecbto=req.dhRecbto,
                     received_ts=req.now.timestamp(), nRec=nRec, digVal=d.doc.digest_value, vNF=d.doc.vNF,
-                    prot_xml=etree.tostring(prot, encoding="unicode"),
+                    prot_xml=prot_text,
                     nfe_xml=etree.tostring(d.doc.element, encoding="unicode"),
                 ))
             else:
                 prot = prot_nfe(req, d.doc, cstat, suffix)
+                prot_text = etree.tostring(prot, encoding="unicode")
             prots.append(prot)
+            prot_texts.append(prot_text)
         tx.insert_lot(LotRecord(
             nRec=nRec, tpAmb=req.tpAmb, cUF=req.cUF, idLote=idLote, dhRecbto=req.dhRecbto,
             received_ts=req.now.timestamp(), ready_ts=ready_ts, cStat=104, xMotivo=req.motivo(104),
-            prot_xml=tuple(etree.tostring(p, encoding="unicode") for p in prots),
+            prot_xml=tuple(prot_texts),
         ))
         return nRec, prots
 
