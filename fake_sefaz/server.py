@@ -42,7 +42,9 @@ def serve(settings: Settings) -> None:
     from .workers import handoff_supported, serve_workers
 
     if handoff_supported():  # connections dealt evenly to the workers (fake_sefaz/workers.py, decision 0008)
-        serve_workers(settings.host, settings.port, settings.workers, as_env(settings))
+        code = serve_workers(settings.host, settings.port, settings.workers, as_env(settings))
+        if code:
+            raise SystemExit(code)
         return
     uvicorn.run("fake_sefaz.app:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level="warning", access_log=False, lifespan="on")

@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -84,6 +85,11 @@ def _worker_main(channel: socket.socket, env: dict[str, str]) -> None:
 class Supervisor:
     """Accepts on the listening socket and deals the connections to `count` worker processes in turn."""
 
+    # A worker that dies this soon after starting, this many times in a row, cannot start (bad settings, a
+    # database it cannot open): stop and say so instead of restarting it forever.
+    QUICK_DEATH_S = 5.0
+    QUICK_DEATHS_MAX = 3
+
     def __init__(self, listener: socket.socket, count: int, env: dict[str, str]) -> None:
         self.listener = listener
         self.count = count
@@ -93,6 +99,9 @@ class Supervisor:
         self._channels: list[socket.socket | None] = [None] * count
         self._stop = threading.Event()
         self._next = 0
+        self._started_at = [0.0] * count
+        self._quick_deaths = 0  # consecutive deaths within QUICK_DEATH_S of a start
+        self.exit_code = 0
 
     def _start(self, i: int) -> None:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -101,9 +110,19 @@ class Supervisor:
         theirs.close()  # only the worker holds its end, so its death shows as a failed send here
         mine.setblocking(False)
         self._procs[i], self._channels[i] = proc, mine
+        self._started_at[i] = time.monotonic()
 
     def _restart(self, i: int) -> None:
-        log.warning("worker %d (pid %s) is gone; starting it again", i, getattr(self._procs[i], "pid", None))
+        if time.monotonic() - self._started_at[i] < self.QUICK_DEATH_S:
+            self._quick_deaths += 1
+        else:
+            self._quick_deaths = 0
+        if self._quick_deaths >= self.QUICK_DEATHS_MAX * self.count:
+            log.error("workers keep dying as they start (see their errors above); stopping")
+            self.exit_code = 1
+            self._stop.set()
+        else:
+            log.warning("worker %d (pid %s) is gone; starting it again", i, getattr(self._procs[i], "pid", None))
         old = self._channels[i]
         if old is not None:
             old.close()
@@ -130,7 +149,7 @@ class Supervisor:
                 self._restart(i)
         return False
 
-    def run(self) -> None:
+    def run(self) -> int:
         for i in range(self.count):
             self._start(i)
         previous = {s: signal.signal(s, lambda *_: self._stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -152,6 +171,7 @@ class Supervisor:
             for s, handler in previous.items():
                 signal.signal(s, handler)
             self._shutdown()
+        return self.exit_code
 
     def _check_workers(self) -> None:
         for i, proc in enumerate(self._procs):
@@ -174,7 +194,8 @@ class Supervisor:
                 channel.close()
 
 
-def serve_workers(host: str, port: int, count: int, env: dict[str, str]) -> None:
+def serve_workers(host: str, port: int, count: int, env: dict[str, str]) -> int:
+    """Run the supervisor until SIGTERM/SIGINT (0) or until the workers cannot start (1)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=2048)
-    Supervisor(listener, count, env).run()
+    return Supervisor(listener, count, env).run()

@@ -110,3 +110,19 @@ def test_a_registry_change_reaches_the_other_workers_cached_rows(pki, tmp_path):
         for c in clients:
             c.close()
         server.stop()
+
+
+def test_workers_that_cannot_start_stop_the_supervisor(pki, tmp_path):
+    """A worker that dies as it starts (here: an invalid soap_executor) is not restarted forever: serve exits 1."""
+    import subprocess
+    import sys
+
+    from test_concurrency import _free_port
+
+    env = dict(os.environ, FAKE_SEFAZ_SOAP_EXECUTOR="bogus")
+    proc = subprocess.run(
+        [sys.executable, "-m", "fake_sefaz", "serve", "--port", str(_free_port()), "--workers", "2",
+         "--database-url", f"sqlite:///{tmp_path}/w.db", "--certs-dir", str(pki.directory), "--data-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "soap_executor must be" in proc.stderr and "keep dying" in proc.stderr
