@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 import re
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -91,7 +92,7 @@ class _IdFreeResolver(etree.Resolver):
     """Serves the included and imported schema files with without_id_type() applied."""
 
     def resolve(self, system_url, public_id, context):  # noqa: ANN001 - lxml's signature
-        path = Path(system_url[7:] if system_url.startswith("file://") else system_url)
+        path = Path(unquote(urlsplit(system_url).path) if system_url.startswith("file:") else system_url)
         if path.suffix != ".xsd" or not path.is_file():
             return None
         return self.resolve_string(without_id_type(path.read_bytes()), context, base_url=str(path))

@@ -42,7 +42,7 @@ def serve(settings: Settings) -> None:
     from .workers import handoff_supported, serve_workers
 
     if handoff_supported():  # connections dealt evenly to the workers (fake_sefaz/workers.py, decision 0008)
-        code = serve_workers(settings.host, settings.port, settings.workers, as_env(settings))
+        code = serve_workers(settings.host, settings.port, settings.workers)
         if code:
             raise SystemExit(code)
         return

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import os
 import signal
 import socket
 import threading
@@ -38,6 +37,7 @@ class HandoffServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
         super().__init__(config)
         self._channel = channel
+        self._adopting: set[asyncio.Task] = set()  # connections being set up (the loop keeps only weak refs)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
@@ -66,7 +66,15 @@ class HandoffServer(uvicorn.Server):
         for fd in fds:
             sock = socket.socket(fileno=fd)
             sock.setblocking(False)
-            loop.create_task(loop.connect_accepted_socket(factory, sock))
+            task = loop.create_task(loop.connect_accepted_socket(factory, sock))
+            self._adopting.add(task)
+            task.add_done_callback(self._adopted)
+
+    def _adopted(self, task: asyncio.Task) -> None:
+        self._adopting.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The client left between accept and hand-off: nothing to serve (the socket is closed with the task).
+            log.debug("connection dropped before it was served: %s", task.exception())
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         try:
@@ -76,8 +84,8 @@ class HandoffServer(uvicorn.Server):
         await super().shutdown(sockets=sockets)
 
 
-def _worker_main(channel: socket.socket, env: dict[str, str]) -> None:
-    os.environ.update(env)
+def _worker_main(channel: socket.socket) -> None:
+    # Settings come from the FAKE_SEFAZ_* environment that serve() set before starting the workers.
     config = uvicorn.Config("fake_sefaz.app:create_app", **_UVICORN)
     HandoffServer(config, channel).run()
 
@@ -90,10 +98,9 @@ class Supervisor:
     QUICK_DEATH_S = 5.0
     QUICK_DEATHS_MAX = 3
 
-    def __init__(self, listener: socket.socket, count: int, env: dict[str, str]) -> None:
+    def __init__(self, listener: socket.socket, count: int) -> None:
         self.listener = listener
         self.count = count
-        self.env = env
         self._ctx = multiprocessing.get_context("spawn")
         self._procs: list[Any] = [None] * count
         self._channels: list[socket.socket | None] = [None] * count
@@ -105,7 +112,7 @@ class Supervisor:
 
     def _start(self, i: int) -> None:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        proc = self._ctx.Process(target=_worker_main, args=(theirs, self.env), name=f"fake-sefaz-worker-{i}")
+        proc = self._ctx.Process(target=_worker_main, args=(theirs,), name=f"fake-sefaz-worker-{i}")
         proc.start()
         theirs.close()  # only the worker holds its end, so its death shows as a failed send here
         mine.setblocking(False)
@@ -161,9 +168,17 @@ class Supervisor:
                 except TimeoutError:
                     self._check_workers()
                     continue
-                except InterruptedError:
+                except OSError as exc:
+                    # A client that reset before accept (ECONNABORTED), or no descriptor left (EMFILE): neither
+                    # may stop the server. The pause lets descriptors free up instead of spinning.
+                    log.warning("accept failed: %s", exc)
+                    self._stop.wait(0.01)
                     continue
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                try:
+                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:  # already reset by the client: nothing to hand over
+                    conn.close()
+                    continue
                 while not self._hand(conn) and not self._stop.is_set():
                     self._stop.wait(0.005)  # every worker's queue is full: wait for one to drain
                 conn.close()  # the worker has its own descriptor now
@@ -194,8 +209,9 @@ class Supervisor:
                 channel.close()
 
 
-def serve_workers(host: str, port: int, count: int, env: dict[str, str]) -> int:
-    """Run the supervisor until SIGTERM/SIGINT (0) or until the workers cannot start (1)."""
+def serve_workers(host: str, port: int, count: int) -> int:
+    """Run the supervisor until SIGTERM/SIGINT (0) or until the workers cannot start (1). The workers read their
+    settings from the FAKE_SEFAZ_* environment, which they inherit."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=2048)
-    return Supervisor(listener, count, env).run()
+    return Supervisor(listener, count).run()

@@ -83,3 +83,16 @@ def test_every_verdict_and_error_is_the_official_schemas(schemas, lot_bytes, cas
     reference = official.validate("enviNFe", _parse(etree.tostring(element)))
     assert ours == reference
     assert (ours is None) == (case == "valid")
+
+
+def test_the_twin_follows_includes_from_a_path_with_spaces(schemas, lot_bytes, tmp_path):
+    """Each included file must be twinned too, wherever the schemas live (here a folder with a space and a
+    non-ASCII letter), or the ID registration comes back through the included layout."""
+    import shutil
+
+    where = tmp_path / "pasta com espaço"
+    shutil.copytree(schemas.path("enviNFe").parent, where)
+    own = Schemas(extra={"enviNFe": where / "enviNFe_v4.00.xsd"})
+    root = _parse(lot_bytes)
+    assert own.validate("enviNFe", root) is None
+    assert _ids_registered(root) == 0

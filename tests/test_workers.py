@@ -126,3 +126,20 @@ def test_workers_that_cannot_start_stop_the_supervisor(pki, tmp_path):
         env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "soap_executor must be" in proc.stderr and "keep dying" in proc.stderr
+
+
+def test_clients_that_reset_at_once_do_not_stop_the_supervisor(pki, tmp_path):
+    """Hostile or unlucky clients (connect, then RST before a byte is sent) must not stop the accept loop."""
+    import socket
+    import struct
+
+    server = ServeProcess(pki, tmp_path, f"sqlite:///{tmp_path}/w.db", workers=2).wait()
+    try:
+        for _ in range(200):
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+            s.close()
+        assert len(set(_workers_of(server.url, 4))) == 2
+        assert server.proc.poll() is None
+    finally:
+        server.stop()

@@ -41,7 +41,8 @@ DDL = [
     )""",
 ]
 
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM taxpayers"
+_COLUMN_LIST = ", ".join(COLUMNS)
+_SELECT = f"SELECT {_COLUMN_LIST} FROM taxpayers"
 _BATCH = 200  # rows per INSERT statement (30 columns -> 6000 parameters, under both databases' limits)
 
 
@@ -91,7 +92,7 @@ def lookups(tx: "Tx", uf: str, wanted: Sequence[tuple[str, str | None]]) -> list
     parts, params = [], []
     for k, (column, value) in enumerate(wanted):
         if value:
-            parts.append(f"SELECT {k}, {', '.join(COLUMNS)} FROM taxpayers WHERE {'doc' if column == 'doc' else 'ie'}"
+            parts.append(f"SELECT {k}, {_COLUMN_LIST} FROM taxpayers WHERE {'doc' if column == 'doc' else 'ie'}"
                          " = ? AND uf = ?")
             params += [value, uf]
     out: list[list[tuple]] = [[] for _ in wanted]

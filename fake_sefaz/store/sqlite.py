@@ -10,6 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+try:
+    import fcntl
+except ImportError:  # not POSIX
+    fcntl = None  # type: ignore[assignment]
+
 from .base import Store, ThreadConnections, Tx, all_ddl
 
 _SYNC_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
@@ -29,24 +34,21 @@ class _WriterLock:
     Why not rely on BEGIN IMMEDIATE alone: a writer that finds the lock taken gets SQLITE_BUSY and the busy handler
     sleeps 1, 2, 5, 10... ms before trying again, even when the lock is freed microseconds later. With two workers
     committing ~400 times a second each, those sleeps made the p99 (decision 0008). flock() wakes the next writer
-    as soon as the lock is released. Within a process a thread lock comes first (flock is per open file)."""
+    as soon as the lock is released. Within a process a thread lock comes first (flock is per open file). Where
+    flock does not exist (Windows) or the database is in memory, BEGIN IMMEDIATE's busy handler does the work."""
 
     def __init__(self, db_path: str) -> None:
         self._thread_lock = threading.Lock()
         self._fd: int | None = None
-        if db_path != ":memory:" and not db_path.startswith("file:"):
+        if fcntl is not None and db_path != ":memory:" and not db_path.startswith("file:"):
             try:
-                import fcntl  # noqa: F401 - POSIX only; elsewhere BEGIN IMMEDIATE's busy handler does the work
-
                 self._fd = os.open(db_path + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-            except (ImportError, OSError):
+            except OSError:
                 self._fd = None
 
     def __enter__(self) -> None:
         self._thread_lock.acquire()
         if self._fd is not None:
-            import fcntl
-
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
             except BaseException:
@@ -56,8 +58,6 @@ class _WriterLock:
     def __exit__(self, *exc: object) -> None:
         try:
             if self._fd is not None:
-                import fcntl
-
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
