@@ -146,6 +146,47 @@ def _strict_b64(text: str | None) -> bytes | None:
         return None
 
 
+def _c14n_from_root(target: etree._Element) -> bytes | None:
+    """The inclusive C14N 1.0 of `target`, cut out of the C14N of its whole document; None when the shape is not
+    the one this cut is exact for (the caller then takes the serialization round trip).
+
+    Half the cost of the round trip (serialize, parse, canonicalize ~6 KB of infNFe): the document is
+    canonicalized once, in C, and the signed element is its first child. The cut is exact when the parent is the
+    document's root, the signed element is its very first child node, and both have only the default namespace
+    of the signed element in scope: then the C14N of the element as apex (XML-DSig same-document reference,
+    inclusive C14N: every in-scope namespace is rendered on the apex) differs from its span in the document's
+    C14N only by that one xmlns declaration, which the root rendered instead; the descendants see the same
+    rendered namespaces either way. Text and attribute values never hold a literal '<' in C14N, so the first
+    '<' after the root's start tag opens the signed element; a second start tag of the same name inside the
+    span (nested element) makes it fall back, so the first matching end tag is the element's own.
+    """
+    root = target.getparent()
+    if root is None or root.getparent() is not None or len(root) == 0 or root[0] is not target:
+        return None
+    qname = etree.QName(target)
+    ns = qname.namespace
+    if ns is None or target.prefix is not None or root.nsmap != {None: ns} or target.nsmap != {None: ns}:
+        return None
+    if root.getprevious() is not None or root.getnext() is not None:
+        return None  # a PI or comment beside the root element: not worth the cases
+    full = etree.tostring(root.getroottree(), method="c14n", exclusive=False, with_comments=False)
+    declaration = b' xmlns="' + ns.encode() + b'"'
+    if not full.startswith(b"<" + etree.QName(root).localname.encode() + declaration):
+        return None  # e.g. a namespace name C14N had to escape
+    opening = b"<" + qname.localname.encode()
+    start = full.find(b"<", 1)
+    if start < 0 or full[start:start + len(opening) + 1] not in (opening + b" ", opening + b">"):
+        return None
+    closing = b"</" + qname.localname.encode() + b">"
+    end = full.find(closing, start)
+    if end < 0:
+        return None
+    span = full[start:end + len(closing)]
+    if span.count(opening + b" ") + span.count(opening + b">") != 1:
+        return None
+    return opening + declaration + span[len(opening):]
+
+
 class FastVerifier(Verifier):
     """Rule F02 computed the way the SEFAZ profile pins it: SHA-1 of the inclusive C14N 1.0 of the signed element,
     RSA-SHA1 (PKCS#1 v1.5) over the inclusive C14N 1.0 of SignedInfo. About twice as fast as xmlsec, whose node-set
@@ -160,8 +201,10 @@ class FastVerifier(Verifier):
     generated tamperings.
 
     C14N traps (perf-baseline.md §3 findings 1, 3, 4): lxml's C14N of a non-root element emits spurious xmlns=""
-    on grandchildren of a default-namespace element, so each element is first made a document root by a
-    serialization round trip (which carries every in-scope namespace declaration, as inclusive C14N does).
+    on grandchildren of a default-namespace element. So the signed element is cut out of its whole document's
+    C14N when it is the root's first child (_c14n_from_root, the NF-e, event and voiding shape), and any other
+    element is first made a document root by a serialization round trip (which carries every in-scope namespace
+    declaration, as inclusive C14N does).
     Comments are excluded (same-document URI plus C14N without comments); the enveloped-signature transform is a
     no-op here because the Signature is a sibling of the signed element, never inside it (profile_parts).
     """
@@ -187,6 +230,10 @@ class FastVerifier(Verifier):
     def _c14n(self, element: etree._Element) -> bytes:
         root = self._parsers.parse(etree.tostring(element, with_tail=False))
         return etree.tostring(root, method="c14n", exclusive=False, with_comments=False)
+
+    def _target_c14n(self, target: etree._Element) -> bytes:
+        sliced = _c14n_from_root(target)
+        return self._c14n(target) if sliced is None else sliced
 
     def fast_verdict(self, parts: SignatureParts, target: etree._Element) -> bool | None:
         """True/False when the profile's exact shape allows computing it here; None to let xmlsec decide."""
@@ -229,7 +276,7 @@ class FastVerifier(Verifier):
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
-        if hashlib.sha1(self._c14n(target)).digest() != digest:
+        if hashlib.sha1(self._target_c14n(target)).digest() != digest:
             return False
         try:
             key.verify(value, self._c14n(si), padding.PKCS1v15(), hashes.SHA1())

@@ -88,6 +88,30 @@ def test_every_vector_verifies_on_the_fast_path_and_agrees(vectors):
         assert ref == fast is False
 
 
+def test_the_signed_element_is_cut_out_of_its_document_c14n_exactly(vectors):
+    """The cut (_c14n_from_root) is taken on every vector and equals the C14N of the element made a root; with
+    the namespace redeclared on the element it is still exact; on shapes it was not built for it declines."""
+    fast = signature.FastVerifier()
+    for xml in vectors:
+        for variant in (xml, re.sub(rb"<(infNFe|infEvento|infInut) ",
+                                    rb'<\1 xmlns="http://www.portalfiscal.inf.br/nfe" ', xml, count=1)):
+            root = copy.deepcopy(PARSERS.parse(variant))
+            target = root[0]
+            cut = signature._c14n_from_root(target)
+            assert cut is not None and cut == fast._c14n(target)
+            assert cut.startswith(b'<' + etree.QName(target).localname.encode() + b' xmlns="' + NFE_NS.encode())
+        root = PARSERS.parse(xml)
+        target = root[0]
+        root.insert(0, etree.Comment("c"))
+        assert signature._c14n_from_root(target) is None
+        root.remove(root[0])
+        etree.SubElement(target[0], target.tag).text = "x"
+        assert signature._c14n_from_root(target) is None
+        root.remove(target)
+        root.insert(1, target)
+        assert signature._c14n_from_root(target) is None
+
+
 def test_settings_choose_the_verifier(pki, tmp_path):
     from fake_sefaz.authorizer import Authorizer
     from fake_sefaz.settings import load_settings
@@ -194,6 +218,17 @@ def tree_edit(kind: str, n: int, other_cert: str):
             root.insert(0, sig)
         elif kind == "object":
             etree.SubElement(sig, D + "Object").text = "x"
+        elif kind == "decoy_first":  # an unsigned twin of the signed element before it (the C14N cut's start)
+            decoy = copy.deepcopy(target)
+            del decoy.attrib["Id"]
+            root.insert(0, decoy)
+        elif kind == "nested_same_name":  # a same-name element inside the signed one (the C14N cut's end)
+            nested = etree.SubElement(el, target.tag)
+            nested.text = "x"
+        elif kind == "comment_first":
+            root.insert(0, etree.Comment("c"))
+        elif kind == "root_text":
+            root.text = " "
         elif kind == "truncate_sigvalue":
             sv = sig.find(D + "SignatureValue")
             sv.text = base64.b64encode(base64.b64decode(sv.text)[1:]).decode()
@@ -227,6 +262,9 @@ def byte_edit(kind: str, n: int):
             return xml.replace(b"</natOp>", b"\r\n</natOp>", 1)
         if kind == "empty_tags":
             return re.sub(rb"<(Transform) ([^>]*)></Transform>", rb"<\1 \2/>", xml)
+        if kind == "redundant_xmlns":  # the signed element redeclares the namespace it inherits
+            return re.sub(rb"<(infNFe|infEvento|infInut) ", rb'<\1 xmlns="http://www.portalfiscal.inf.br/nfe" ', xml,
+                          count=1)
         if kind == "attr_order":
             return xml.replace(b'<infNFe versao="4.00" Id="', b'<infNFe Id="', 1).replace(
                 b'" ><ide>', b'"><ide>') if b'<infNFe versao="4.00" Id="' in xml else xml
@@ -237,8 +275,8 @@ def byte_edit(kind: str, n: int):
 TREE_KINDS = ["text", "attr", "version", "comment", "pi", "ns_root", "ns_target", "xml_lang_root", "xml_lang_target",
               "remove", "duplicate", "digest", "sigvalue", "sigvalue_ws", "digest_ws", "cert", "reorder",
               "signedinfo_tail", "signedinfo_attr", "reference_type", "move_signature_first", "object",
-              "truncate_sigvalue"]
-BYTE_KINDS = ["single_quotes", "char_ref", "cdata", "ds_prefix", "crlf", "empty_tags", "attr_order"]
+              "truncate_sigvalue", "decoy_first", "nested_same_name", "comment_first", "root_text"]
+BYTE_KINDS = ["single_quotes", "char_ref", "cdata", "ds_prefix", "crlf", "empty_tags", "attr_order", "redundant_xmlns"]
 EDITS = st.lists(st.one_of(
     st.tuples(st.just("tree"), st.sampled_from(TREE_KINDS), st.integers(0, 10_000)),
     st.tuples(st.just("bytes"), st.sampled_from(BYTE_KINDS), st.integers(0, 10_000))), min_size=1, max_size=3)
