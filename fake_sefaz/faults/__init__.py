@@ -162,7 +162,7 @@ class FaultEngine:
     # --- state ----------------------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         store = self.auth.store
-        gen = store.read(fstore.generation)
+        gen = store.peek(fstore.generation)
         snap = self._snapshot
         if snap is not None and snap.generation == gen:
             return snap

@@ -72,7 +72,7 @@ def _lookups(ctx: NFeContext) -> Lookups | None:
             dest_ie = _text(dest, "IE")
 
     wanted = [("doc", doc), ("ie", ie if ie and ie != "ISENTO" else None), ("doc", dest_doc), ("ie", dest_ie)]
-    a, b, c, d = ctx.auth.store.read(lambda tx: sql.lookups(tx, uf, wanted))
+    a, b, c, d = ctx.auth.store.peek(lambda tx: sql.lookups(tx, uf, wanted))  # one UNION ALL statement
     issuer_by_ie = [reg.Taxpayer.from_row(r) for r in b]
     lk = Lookups(
         uf=uf, today=reg.local_today(ctx.now, uf), issuer_doc=doc, issuer_ie=ie,

@@ -15,7 +15,7 @@ try:
 except ImportError:  # not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from .base import Store, ThreadConnections, Tx, all_ddl
+from .base import Store, ThreadConnections, Tx, _OneStatement, all_ddl
 
 _SYNC_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
@@ -121,6 +121,10 @@ class SqliteStore(Store):
         # Readers do not take the write lock (WAL lets them run beside a writer).
         with self.reading() as tx:
             return unit(tx)
+
+    def peek(self, unit):  # type: ignore[override]
+        # Autocommit: the one statement is its own read transaction (WAL snapshot), no BEGIN/ROLLBACK.
+        return unit(_OneStatement(_SqliteTx(self._conn())))
 
     def is_conflict(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.IntegrityError)
