@@ -57,3 +57,17 @@ def test_report_and_chart_are_written(report):
     assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = _bench_summary(r)
     assert summary["in_process"]["authorizations_per_second"] and summary["http"]["authorization"]
+
+
+def test_a_corpus_serves_every_part(pki, tmp_path):
+    """`--corpus DIR`: the in-process part takes the first documents, and the HTTP part (a fresh database) reuses
+    the corpus from its start, so a corpus no bigger than the in-process share still feeds every HTTP level."""
+    from fake_sefaz.corpus import CorpusSpec, write_corpus
+
+    write_corpus(tmp_path / "corpus", CorpusSpec(count=400, certs_dir=str(pki.directory)).resolved(), jobs=1)
+    r = run_bench(quick=True, database_dir=str(tmp_path / "work"), corpus=str(tmp_path / "corpus"),
+                  concurrency=(1,))
+    assert r["setup"]["signed_documents"] == 400 and r["in_process"]["pipeline"]["errors"] == 0
+    assert r["setup"]["http_signed_documents"] > 0
+    level = r["http"]["authorization"][0]
+    assert level["requests"] > 0 and level["unexpected_answers"] == 0 and level["http_errors"] == 0, level
