@@ -25,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from .xml import ALL_IDS
+
 _NFE = "nfe/schemas/v4_0/"
 _EVT = "nfe_evento_generico/schemas/v1_0/"
 DATA = "@data/"  # prefix of schemas shipped in fake_sefaz/data/schemas (those nfelib lacks)
@@ -80,7 +82,6 @@ class SchemaError:
 
 # type="xs:ID", base="xs:ID" and, in the xmldsig schema (XML Schema as its default namespace), type="ID".
 _ID_TYPE = re.compile(rb'((?:type|base)="(?:[A-Za-z_][\w.-]*:)?)ID"')
-_ALL_IDS = etree.XPath("descendant-or-self::*/@Id")
 
 
 def without_id_type(xsd: bytes) -> bytes:
@@ -99,7 +100,7 @@ class _IdFreeResolver(etree.Resolver):
 
 
 def _duplicate_ids(element: etree._Element) -> bool:
-    ids = _ALL_IDS(element)
+    ids = ALL_IDS(element)
     return len(ids) != len(set(ids))
 
 

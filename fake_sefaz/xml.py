@@ -12,6 +12,12 @@ N = "{" + NFE + "}"
 D = "{" + DS + "}"
 
 
+# Every Id attribute (no namespace, like el.get("Id")) of an element and its descendants, in one pass in C (~8 us
+# for a 7 KB NF-e against ~150 us for a Python walk; a predicate such as [@Id=$id] is slower: libxml2 evaluates it
+# node by node). Used for xs:ID uniqueness (schemas.py) and for signature wrapping (signature.py).
+ALL_IDS = etree.XPath("descendant-or-self::*/@Id")
+
+
 class Parsers(threading.local):
     """One hardened parser per thread (lxml parsers must not be shared between threads).
 

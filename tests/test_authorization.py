@@ -192,6 +192,13 @@ def test_297_signature_value_changed(emitter):
     expect(emitter.authorize(nfe), 297)
 
 
+def test_297_relative_namespace_uri_cannot_be_canonicalized(emitter):
+    """C14N 1.0 refuses a relative namespace URI (one the schema does not see: an unused declaration), so no
+    signature over such an NF-e can be verified: 297, decided by xmlsec, never a 999 from the fast path."""
+    nfe = etree.fromstring(etree.tostring(emitter.nfe()).replace(b"<ide>", b'<ide xmlns:x="relativo">', 1))
+    expect(emitter.authorize(nfe), 297)
+
+
 # --- environment, UF and access key ---------------------------------------------------------------------
 
 def _signed_after(emitter, edit, **build):

@@ -265,6 +265,8 @@ def byte_edit(kind: str, n: int):
         if kind == "redundant_xmlns":  # the signed element redeclares the namespace it inherits
             return re.sub(rb"<(infNFe|infEvento|infInut) ", rb'<\1 xmlns="http://www.portalfiscal.inf.br/nfe" ', xml,
                           count=1)
+        if kind == "relative_ns":  # C14N 1.0 refuses relative namespace URIs
+            return re.sub(rb"<(ide|tpAmb)>", rb'<\1 xmlns:x="relativo">', xml, count=1)
         if kind == "attr_order":
             return xml.replace(b'<infNFe versao="4.00" Id="', b'<infNFe Id="', 1).replace(
                 b'" ><ide>', b'"><ide>') if b'<infNFe versao="4.00" Id="' in xml else xml
@@ -276,7 +278,7 @@ TREE_KINDS = ["text", "attr", "version", "comment", "pi", "ns_root", "ns_target"
               "remove", "duplicate", "digest", "sigvalue", "sigvalue_ws", "digest_ws", "cert", "reorder",
               "signedinfo_tail", "signedinfo_attr", "reference_type", "move_signature_first", "object",
               "truncate_sigvalue", "decoy_first", "nested_same_name", "comment_first", "root_text"]
-BYTE_KINDS = ["single_quotes", "char_ref", "cdata", "ds_prefix", "crlf", "empty_tags", "attr_order", "redundant_xmlns"]
+BYTE_KINDS = ["single_quotes", "char_ref", "cdata", "ds_prefix", "crlf", "empty_tags", "attr_order", "redundant_xmlns", "relative_ns"]
 EDITS = st.lists(st.one_of(
     st.tuples(st.just("tree"), st.sampled_from(TREE_KINDS), st.integers(0, 10_000)),
     st.tuples(st.just("bytes"), st.sampled_from(BYTE_KINDS), st.integers(0, 10_000))), min_size=1, max_size=3)

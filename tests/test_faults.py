@@ -400,4 +400,3 @@ def test_forced_denial_then_dropped_answer(fsrv, admin, em, soap):
     with pytest.raises(httpx.TransportError):
         post_raw(fsrv, wrap_lot([nfe], 1, indSinc=1), timeout=5)
     assert query(soap, access_key(nfe)).cStat == "110"
-
