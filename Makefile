@@ -20,4 +20,4 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 docs: $(STAMP)
-	$(BIN)/python -m fake_sefaz.docs
+	$(BIN)/python -m fake_sefaz.tools.docs

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .settings import load_settings
+from fake_sefaz.server.settings import load_settings
 
 
 def _settings(args: argparse.Namespace, **extra):
@@ -21,7 +21,7 @@ def _settings(args: argparse.Namespace, **extra):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import serve
+    from fake_sefaz.server.serve import serve
 
     settings = _settings(args)
     print(f"fake-sefaz: UF {settings.uf}, tpAmb {settings.tpAmb}, {settings.database_url}, "
@@ -31,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_certs(args: argparse.Namespace) -> int:
-    from .pki import ensure_test_pki
+    from fake_sefaz.emitter.pki import ensure_test_pki
 
     settings = _settings(args)
     pki = ensure_test_pki(settings.certs_path)
@@ -45,10 +45,10 @@ def cmd_certs(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from .client import SoapClient, cons_sit_nfe
-    from .factory import NFeFactory, wrap_lot
-    from .pki import ensure_test_pki
-    from .signer import Signer
+    from fake_sefaz.emitter.client import SoapClient, cons_sit_nfe
+    from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
+    from fake_sefaz.emitter.pki import ensure_test_pki
+    from fake_sefaz.emitter.signer import Signer
 
     settings = _settings(args)
     pki = ensure_test_pki(settings.certs_path)
@@ -68,7 +68,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from fake_sefaz.tools.bench import run_bench
 
     concurrency = tuple(int(c) for c in args.concurrency.split(",") if c.strip())
     report = run_bench(seconds=args.seconds, items=args.items, database_dir=args.dir, quick=args.quick,
@@ -111,7 +111,7 @@ def _bench_summary(report: dict) -> dict:
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
-    from .corpus import CorpusSpec, write_corpus
+    from fake_sefaz.emitter.corpus import CorpusSpec, write_corpus
 
     settings = _settings(args)
     spec = CorpusSpec(count=args.count, model=args.model, items=args.items, uf=settings.uf, tpAmb=settings.tpAmb,
@@ -126,7 +126,7 @@ def identity_from_pfx(path: str, password: str, directory: Path):
     """An Identity (what the signer and factory take) from an A1 certificate file."""
     from cryptography import x509
 
-    from .pki import Identity, _key_pem, _pem, cnpj_from_cert, load_pfx
+    from fake_sefaz.emitter.pki import Identity, _key_pem, _pem, cnpj_from_cert, load_pfx
 
     key, cert, chain = load_pfx(path, password)
     directory.mkdir(parents=True, exist_ok=True)
@@ -141,9 +141,9 @@ def identity_from_pfx(path: str, password: str, directory: Path):
 def cmd_conformance(args: argparse.Namespace) -> int:
     import tempfile
 
-    from .conformance.runner import Progress, junit, run, select, table
-    from .conformance.scenario import default_directory, load
-    from .pki import ensure_test_pki
+    from fake_sefaz.tools.conformance.runner import Progress, junit, run, select, table
+    from fake_sefaz.tools.conformance.scenario import default_directory, load
+    from fake_sefaz.emitter.pki import ensure_test_pki
 
     settings = _settings(args)
     scenarios = select(load(args.scenarios or default_directory()), args.pattern)
@@ -174,12 +174,12 @@ def cmd_conformance(args: argparse.Namespace) -> int:
 def cmd_registry(args: argparse.Namespace) -> int:
     import time
 
-    from .registry import dump_file, load_file
-    from .store import open_store
+    from fake_sefaz.domain.taxpayers import dump_file, load_file
+    from fake_sefaz.store import open_store
 
     settings = _settings(args)
     if args.registry_command == "generate":
-        from .registry_gen import generate
+        from fake_sefaz.emitter.registry_gen import generate
 
         if not args.out and not args.load:
             print("registry generate: give --out FILE and/or --load", file=sys.stderr)
@@ -194,7 +194,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
             if args.count > 10_000 and not args.out.lower().endswith(".json"):
                 report["hint"] = "large registries load about 5x faster from .json than from YAML"
         if args.load:
-            from .store import registry as sql
+            from fake_sefaz.store import registry as sql
 
             store = open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
             t0 = time.perf_counter()

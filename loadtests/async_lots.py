@@ -13,7 +13,7 @@ from locust import between, task
 from locust.exception import StopUser
 
 from sefazload import CSTAT, NREC, SefazUser, cons_reci, corpus_for, env_float, env_int
-from fake_sefaz.corpus import lot_payload
+from fake_sefaz.emitter.corpus import lot_payload
 
 
 class AsyncLotUser(SefazUser):

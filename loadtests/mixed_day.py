@@ -17,8 +17,8 @@ import threading
 
 from locust import between, task
 
-from fake_sefaz.pki import ensure_test_pki
-from fake_sefaz.signer import Signer
+from fake_sefaz.emitter.pki import ensure_test_pki
+from fake_sefaz.emitter.signer import Signer
 from sefazload import (NPROT, SefazUser, cancel, cce, cons_sit, cons_stat, corpus_for, inutilizacao, numbering_for,
                        sync_lot)
 

@@ -16,13 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from fake_sefaz.authorizer import Authorizer
-from fake_sefaz.client import envelope
-from fake_sefaz.factory import NFeFactory, wrap_lot
-from fake_sefaz.pki import ensure_test_pki
-from fake_sefaz.registry_gen import load_generated
-from fake_sefaz.settings import load_settings
-from fake_sefaz.signer import Signer
+from fake_sefaz.server.authorizer import Authorizer
+from fake_sefaz.emitter.client import envelope
+from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
+from fake_sefaz.emitter.pki import ensure_test_pki
+from fake_sefaz.emitter.registry_gen import load_generated
+from fake_sefaz.server.settings import load_settings
+from fake_sefaz.emitter.signer import Signer
 from fake_sefaz.store import registry as sql
 
 

@@ -20,8 +20,8 @@ from locust import FastHttpUser, events
 from locust.exception import StopUser
 from lxml import etree
 
-from fake_sefaz.client import OPERATIONS, envelope, headers_for
-from fake_sefaz.corpus import Document, lot_payload, read_corpus
+from fake_sefaz.emitter.client import OPERATIONS, envelope, headers_for
+from fake_sefaz.emitter.corpus import Document, lot_payload, read_corpus
 
 NFE_NS = "http://www.portalfiscal.inf.br/nfe"
 N = "{%s}" % NFE_NS

@@ -13,8 +13,8 @@ import os
 
 from locust import constant, task
 
-from fake_sefaz.corpus import ISSUERS, DocumentMaker
-from fake_sefaz.pki import ensure_test_pki
+from fake_sefaz.emitter.corpus import ISSUERS, DocumentMaker
+from fake_sefaz.emitter.pki import ensure_test_pki
 from sefazload import SefazUser, env_int, numbering_for, sync_lot
 
 

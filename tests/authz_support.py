@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 from lxml import etree
 
-from fake_sefaz.client import parse_reply
-from fake_sefaz.keys import mod11_dv
-from fake_sefaz.schemas import Schemas
+from fake_sefaz.emitter.client import parse_reply
+from fake_sefaz.domain.keys import mod11_dv
+from fake_sefaz.domain.schemas import Schemas
 
 N = "{http://www.portalfiscal.inf.br/nfe}"
 SCHEMAS = Schemas()

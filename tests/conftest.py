@@ -10,9 +10,9 @@ import pytest
 import xmlsec
 from lxml import etree
 
-from fake_sefaz.factory import NFeFactory
-from fake_sefaz.pki import TestPKI, ensure_test_pki
-from fake_sefaz.signer import DS_NS, Signer
+from fake_sefaz.emitter.factory import NFeFactory
+from fake_sefaz.emitter.pki import TestPKI, ensure_test_pki
+from fake_sefaz.emitter.signer import DS_NS, Signer
 
 SCHEMA_DIR = files("nfelib") / "nfe/schemas/v4_0"
 DS = "{%s}" % DS_NS
@@ -91,11 +91,11 @@ def find_whitespace():
 
 # --- The server over real HTTP ---------------------------------------------------------------------------
 
-from fake_sefaz.client import SoapClient  # noqa: E402
-from fake_sefaz.clock import ControlledClock  # noqa: E402
-from fake_sefaz.factory import wrap_lot  # noqa: E402
-from fake_sefaz.server import ThreadedServer  # noqa: E402
-from fake_sefaz.settings import load_settings  # noqa: E402
+from fake_sefaz.emitter.client import SoapClient  # noqa: E402
+from fake_sefaz.domain.clock import ControlledClock  # noqa: E402
+from fake_sefaz.emitter.factory import wrap_lot  # noqa: E402
+from fake_sefaz.server.serve import ThreadedServer  # noqa: E402
+from fake_sefaz.server.settings import load_settings  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Events and inutilização test support: the payload builders live in fake_sefaz.builders (shared with the
+"""Events and inutilização test support: the payload builders live in fake_sefaz.emitter.builders (shared with the
 conformance runner); here an Issuer that authorizes notes and sends events over the real SOAP path."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from lxml import etree
 
-from fake_sefaz import protocol
-from fake_sefaz.builders import (
+from fake_sefaz.domain import protocol
+from fake_sefaz.emitter.builders import (
     CANCEL_JUST,
     COND_USO,
     DESC_MDE,
@@ -22,8 +22,8 @@ from fake_sefaz.builders import (
     mde_det,
     subst_det,
 )
-from fake_sefaz.factory import NFeFactory, access_key, wrap_lot
-from fake_sefaz.xml import N
+from fake_sefaz.emitter.factory import NFeFactory, access_key, wrap_lot
+from fake_sefaz.domain.xml import N
 
 __all__ = [
     "CANCEL_JUST",

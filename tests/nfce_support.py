@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import httpx
 from lxml import etree
 
-from fake_sefaz import builders
-from fake_sefaz.client import SoapClient
-from fake_sefaz.factory import NFeFactory, format_dh, wrap_lot
-from fake_sefaz.signer import Signer
-from fake_sefaz.ufs import tz_of
+from fake_sefaz.emitter import builders
+from fake_sefaz.emitter.client import SoapClient
+from fake_sefaz.emitter.factory import NFeFactory, format_dh, wrap_lot
+from fake_sefaz.emitter.signer import Signer
+from fake_sefaz.domain.ufs import tz_of
 
 NS = "{http://www.portalfiscal.inf.br/nfe}"
 

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import httpx
 from lxml import etree
 
-from fake_sefaz.clock import ControlledClock
-from fake_sefaz.factory import NFeFactory, wrap_lot
-from fake_sefaz.registry import local_today
-from fake_sefaz.server import ThreadedServer
-from fake_sefaz.signer import Signer
+from fake_sefaz.domain.clock import ControlledClock
+from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
+from fake_sefaz.domain.taxpayers import local_today
+from fake_sefaz.server.serve import ThreadedServer
+from fake_sefaz.emitter.signer import Signer
 
 from conftest import server_settings
 

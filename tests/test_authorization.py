@@ -14,9 +14,9 @@ import pytest
 from lxml import etree
 
 from authz_support import N, assert_valid, field, inf, key_of, prot_of, rekey, setf
-from fake_sefaz import codes
-from fake_sefaz.client import cons_sit_nfe
-from fake_sefaz.signer import Signer
+from fake_sefaz.domain import codes
+from fake_sefaz.emitter.client import cons_sit_nfe
+from fake_sefaz.emitter.signer import Signer
 
 
 def expect(reply, cstat: int, suffix_contains: str = ""):
@@ -60,7 +60,7 @@ def test_asynchronous_lot_receipt_and_query(emitter, soap12):
     assert_valid(r, "retEnviNFe")
     nRec = r.result.findtext(N + "infRec/" + N + "nRec")
     assert len(nRec) == 15 and nRec.startswith("35")
-    from fake_sefaz.client import cons_reci_nfe
+    from fake_sefaz.emitter.client import cons_reci_nfe
     rr = soap12.call(cons_reci_nfe(2, nRec))
     assert rr.cStat == "104", rr.body
     assert_valid(rr, "retConsReciNFe")
@@ -109,7 +109,7 @@ def test_546_id_without_literal_nfe(emitter):
 
 def test_568_lot_without_versao(emitter):
     lot_nfe = emitter.nfe()
-    from fake_sefaz.factory import wrap_lot
+    from fake_sefaz.emitter.factory import wrap_lot
     lot = wrap_lot([lot_nfe], 1, 1)
     del lot.attrib["versao"]
     r = emitter.client.call(lot)
@@ -117,7 +117,7 @@ def test_568_lot_without_versao(emitter):
 
 
 def test_239_unsupported_version(emitter):
-    from fake_sefaz.factory import wrap_lot
+    from fake_sefaz.emitter.factory import wrap_lot
     lot = wrap_lot([emitter.nfe()], 1, 1)
     lot.set("versao", "3.10")
     r = emitter.client.call(lot)
@@ -125,7 +125,7 @@ def test_239_unsupported_version(emitter):
 
 
 def test_588_edit_characters_in_the_lot(emitter):
-    from fake_sefaz.factory import wrap_lot
+    from fake_sefaz.emitter.factory import wrap_lot
     lot = wrap_lot([emitter.nfe()], 1, 1)
     lot.find(N + "idLote").tail = "\n  "
     r = emitter.client.call(lot)
@@ -133,7 +133,7 @@ def test_588_edit_characters_in_the_lot(emitter):
 
 
 def test_404_namespace_prefix(emitter):
-    from fake_sefaz.factory import wrap_lot
+    from fake_sefaz.emitter.factory import wrap_lot
     ns = b'xmlns="http://www.portalfiscal.inf.br/nfe"'
     body = etree.tostring(wrap_lot([emitter.nfe()], 1, 1))
     body = body.replace(b"<enviNFe " + ns, b'<nfe:enviNFe xmlns:nfe="http://www.portalfiscal.inf.br/nfe" ' + ns, 1)
@@ -143,7 +143,7 @@ def test_404_namespace_prefix(emitter):
 
 
 def test_587_foreign_namespace(emitter):
-    from fake_sefaz.factory import wrap_lot
+    from fake_sefaz.emitter.factory import wrap_lot
     body = etree.tostring(wrap_lot([emitter.nfe()], 1, 1))
     body = body.replace(b"<idLote>", b'<idLote xmlns="urn:outro">', 1)
     r = emitter.client.call(body)
@@ -307,7 +307,7 @@ def test_rejected_number_stays_free(emitter):
 
 def test_227_cpf_issuer_signs_with_another_certificate(emitter):
     """An issuer identified by CPF must sign with its own e-CPF (NT 2018.001); an e-CNPJ answers 227."""
-    from fake_sefaz.keys import cpf_dvs
+    from fake_sefaz.domain.keys import cpf_dvs
 
     def to_cpf_issuer(nfe):
         emit = field(nfe, "emit")

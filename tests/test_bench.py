@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from fake_sefaz.bench import run_bench
+from fake_sefaz.tools.bench import run_bench
 from fake_sefaz.cli import _bench_summary
 
 
@@ -62,7 +62,7 @@ def test_report_and_chart_are_written(report):
 def test_a_corpus_serves_every_part(pki, tmp_path):
     """`--corpus DIR`: the in-process part takes the first documents, and the HTTP part (a fresh database) reuses
     the corpus from its start, so a corpus no bigger than the in-process share still feeds every HTTP level."""
-    from fake_sefaz.corpus import CorpusSpec, write_corpus
+    from fake_sefaz.emitter.corpus import CorpusSpec, write_corpus
 
     write_corpus(tmp_path / "corpus", CorpusSpec(count=400, certs_dir=str(pki.directory)).resolved(), jobs=1)
     r = run_bench(quick=True, database_dir=str(tmp_path / "work"), corpus=str(tmp_path / "corpus"),

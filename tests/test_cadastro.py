@@ -9,11 +9,11 @@ import httpx
 import pytest
 from lxml import etree
 
-from fake_sefaz import ie as ie_rules
-from fake_sefaz.client import SoapClient, cons_cad
-from fake_sefaz.codes import motivo
-from fake_sefaz.keys import cnpj_dvs, cpf_dvs
-from fake_sefaz.schemas import Schemas
+from fake_sefaz.domain import ie as ie_rules
+from fake_sefaz.emitter.client import SoapClient, cons_cad
+from fake_sefaz.domain.codes import motivo
+from fake_sefaz.domain.keys import cnpj_dvs, cpf_dvs
+from fake_sefaz.domain.schemas import Schemas
 
 from registry_support import Registry, start_server
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from fake_sefaz.settings import as_env, load_settings
+from fake_sefaz.server.settings import as_env, load_settings
 
 
 def run_cli(*args, cwd=None):

@@ -15,8 +15,8 @@ from lxml import etree
 
 from authz_support import N, prot_of
 from db_support import fresh_postgres
-from fake_sefaz.client import SoapClient, cons_stat_serv
-from fake_sefaz.factory import wrap_lot
+from fake_sefaz.emitter.client import SoapClient, cons_stat_serv
+from fake_sefaz.emitter.factory import wrap_lot
 from fake_sefaz.store import open_store
 
 
@@ -116,7 +116,7 @@ def _number_vs_voiding(pki, fresh_factory, signer, tmp_path, database_url, round
     import random as _random
     from datetime import datetime as _dt
 
-    from fake_sefaz import builders
+    from fake_sefaz.emitter import builders
 
     srv = ServeProcess(pki, tmp_path, database_url).wait()
     cnpj = pki.identity("emitente").cnpj

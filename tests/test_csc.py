@@ -10,8 +10,8 @@ import httpx
 import pytest
 from conftest import server_settings
 
-from fake_sefaz.clock import ControlledClock
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.domain.clock import ControlledClock
+from fake_sefaz.server.serve import ThreadedServer
 
 MANAUS = timezone(timedelta(hours=-4))
 SEFAZ_AM = "04312377000137"  # the taxpayer of the guide's screenshots (CNPJ 04.312.377/0001-37)

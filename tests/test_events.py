@@ -12,12 +12,12 @@ from lxml import etree
 
 from conftest import server_settings
 from events_support import (Issuer, cancel_det, cce_det, dh, ev_stat, mde_det, ret_eventos)
-from fake_sefaz.client import SoapClient, cons_sit_nfe
-from fake_sefaz.keys import build_key
-from fake_sefaz.schemas import Schemas
-from fake_sefaz.server import ThreadedServer
-from fake_sefaz.signer import Signer
-from fake_sefaz.xml import D, N
+from fake_sefaz.emitter.client import SoapClient, cons_sit_nfe
+from fake_sefaz.domain.keys import build_key
+from fake_sefaz.domain.schemas import Schemas
+from fake_sefaz.server.serve import ThreadedServer
+from fake_sefaz.emitter.signer import Signer
+from fake_sefaz.domain.xml import D, N
 
 SCHEMAS = Schemas()
 
@@ -242,7 +242,7 @@ def test_cancel_window_edges(issuer, clock, nfce, inside, outside):
 
 
 def test_late_cancellation_155_for_nfe_never_for_nfce(pki, signer, tmp_path):
-    from fake_sefaz.clock import ControlledClock
+    from fake_sefaz.domain.clock import ControlledClock
 
     clock = ControlledClock(datetime.now(timezone.utc).replace(microsecond=0), frozen=True)
     with ThreadedServer(settings=server_settings(pki, tmp_path, cancel_late_accept=True), clock=clock) as srv:
@@ -355,7 +355,7 @@ def test_admin_lists_events(issuer, server):
 
 
 def test_restart_keeps_events_and_voidings(pki, signer, tmp_path):
-    from fake_sefaz.clock import ControlledClock
+    from fake_sefaz.domain.clock import ControlledClock
 
     clock = ControlledClock()
     settings = server_settings(pki, tmp_path)
@@ -379,7 +379,7 @@ def test_restart_keeps_events_and_voidings(pki, signer, tmp_path):
         assert ev_stat(iss.cancel(note))[0] == "218"
         assert iss.voiding(n, n + 2, serie=7).result.findtext(f"{N}infInut/{N}cStat") == "563"
         blocked = iss.factory.build(serie=7, nNF=n + 1)
-        from fake_sefaz.factory import wrap_lot
+        from fake_sefaz.emitter.factory import wrap_lot
         r = c.call(wrap_lot([signer.sign_nfe(blocked)], idLote=1, indSinc=1))
         assert r.result.findtext(f"{N}protNFe/{N}infProt/{N}cStat") == "206", r.body
         c.close()

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from fake_sefaz.factory import (
+from fake_sefaz.emitter.factory import (
     HOMOLOGATION_DEST_NAME, HOMOLOGATION_ITEM_NAME, NFeFactory, access_key, clean_text, signed_nfe, sp_ie,
     wrap_lot,
 )
-from fake_sefaz.keys import FORBIDDEN_CNF, AccessKey, mod11_dv, valid_cnpj, valid_cpf
-from fake_sefaz.municipalities import CAPITALS, ibge_dv
-from fake_sefaz.ufs import CODES
+from fake_sefaz.domain.keys import FORBIDDEN_CNF, AccessKey, mod11_dv, valid_cnpj, valid_cpf
+from fake_sefaz.domain.municipalities import CAPITALS, ibge_dv
+from fake_sefaz.domain.ufs import CODES
 
 NS = "http://www.portalfiscal.inf.br/nfe"
 N = "{%s}" % NS

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from lxml import etree
 
-from fake_sefaz import signature
-from fake_sefaz.factory import NFeFactory
-from fake_sefaz.pki import IDENTITY_NAMES
-from fake_sefaz.signer import Signer
-from fake_sefaz.xml import Parsers
+from fake_sefaz.domain import signature
+from fake_sefaz.emitter.factory import NFeFactory
+from fake_sefaz.emitter.pki import IDENTITY_NAMES
+from fake_sefaz.emitter.signer import Signer
+from fake_sefaz.domain.xml import Parsers
 
 N = "{http://www.portalfiscal.inf.br/nfe}"
 D = "{http://www.w3.org/2000/09/xmldsig#}"
@@ -113,8 +113,8 @@ def test_the_signed_element_is_cut_out_of_its_document_c14n_exactly(vectors):
 
 
 def test_settings_choose_the_verifier(pki, tmp_path):
-    from fake_sefaz.authorizer import Authorizer
-    from fake_sefaz.settings import load_settings
+    from fake_sefaz.server.authorizer import Authorizer
+    from fake_sefaz.server.settings import load_settings
 
     base = dict(database_url=f"sqlite:///{tmp_path}/db.sqlite", data_dir=str(tmp_path), certs_dir=str(pki.directory))
     assert type(Authorizer(load_settings(env={}, **base)).verifier) is signature.FastVerifier  # decision 0008

@@ -12,11 +12,11 @@ import pytest
 from lxml import etree
 
 from conftest import Emitter, prot, server_settings
-from fake_sefaz.client import SoapClient, cons_reci_nfe, cons_sit_nfe, cons_stat_serv, envelope, headers_for
-from fake_sefaz.factory import access_key, wrap_lot
+from fake_sefaz.emitter.client import SoapClient, cons_reci_nfe, cons_sit_nfe, cons_stat_serv, envelope, headers_for
+from fake_sefaz.emitter.factory import access_key, wrap_lot
 from fake_sefaz.faults import sample_latency
-from fake_sefaz.schemas import Schemas
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.domain.schemas import Schemas
+from fake_sefaz.server.serve import ThreadedServer
 
 NS = "{http://www.portalfiscal.inf.br/nfe}"
 
@@ -57,11 +57,11 @@ def schemas():
 
 def post_raw(fsrv, payload, headers=None, timeout=10.0, path=None):
     root = etree.QName(payload).localname
-    from fake_sefaz.client import OPERATIONS
+    from fake_sefaz.emitter.client import OPERATIONS
     h = headers_for(root, 12)
     h.update(headers or {})
     body = envelope(payload, root)
-    from fake_sefaz.client import parse_reply
+    from fake_sefaz.emitter.client import parse_reply
     r = httpx.post(fsrv.url + (path or "/" + OPERATIONS[root][0]), content=body, headers=h, timeout=timeout)
     return parse_reply(r.status_code, r.content)
 

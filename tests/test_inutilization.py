@@ -10,10 +10,10 @@ import httpx
 from lxml import etree
 
 from events_support import inut_nfe, inut_stat
-from fake_sefaz.factory import wrap_lot
-from fake_sefaz.schemas import Schemas
-from fake_sefaz.signer import Signer
-from fake_sefaz.xml import N
+from fake_sefaz.emitter.factory import wrap_lot
+from fake_sefaz.domain.schemas import Schemas
+from fake_sefaz.emitter.signer import Signer
+from fake_sefaz.domain.xml import N
 
 SCHEMAS = Schemas()
 
@@ -103,7 +103,7 @@ def test_gap_report(issuer, server, clock):
     t = datetime.now(timezone.utc).replace(microsecond=0)
     clock.set(t, frozen=True)
     from fake_sefaz.web.admin_events import voiding_deadline
-    from fake_sefaz.protocol import dh
+    from fake_sefaz.domain.protocol import dh
 
     deadline = voiding_deadline(dh(t - timedelta(minutes=5), 35), 35)
     local = (t - timedelta(minutes=5)).astimezone(deadline.tzinfo)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import server_settings
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.server.serve import ThreadedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUST = shutil.which("locust") or str(Path(sys.executable).with_name("locust"))

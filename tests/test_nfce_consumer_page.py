@@ -15,9 +15,9 @@ import pytest
 from conftest import server_settings
 from nfce_support import NS, NfceEmitter
 
-from fake_sefaz import nfce_urls
-from fake_sefaz.clock import ControlledClock
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.domain import nfce_urls
+from fake_sefaz.domain.clock import ControlledClock
+from fake_sefaz.server.serve import ThreadedServer
 from fake_sefaz.store import CANCELLED
 
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
-from fake_sefaz import nfce_urls, qrcode
-from fake_sefaz.schemas import Schemas
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.domain import nfce_urls, qrcode
+from fake_sefaz.domain.schemas import Schemas
+from fake_sefaz.server.serve import ThreadedServer
 
 from conftest import server_settings
 from nfce_support import NS, NfceEmitter, prot_of, set_qr

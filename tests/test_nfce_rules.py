@@ -10,11 +10,11 @@ from conftest import server_settings
 from lxml import etree
 from nfce_support import NS, NfceEmitter, prot_of
 
-from fake_sefaz import nfce_urls
-from fake_sefaz.factory import wrap_lot
-from fake_sefaz.client import SoapClient
-from fake_sefaz.schemas import Schemas
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.domain import nfce_urls
+from fake_sefaz.emitter.factory import wrap_lot
+from fake_sefaz.emitter.client import SoapClient
+from fake_sefaz.domain.schemas import Schemas
+from fake_sefaz.server.serve import ThreadedServer
 
 
 

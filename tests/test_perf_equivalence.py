@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
-from fake_sefaz import signature
-from fake_sefaz.factory import wrap_lot
+from fake_sefaz.domain import signature
+from fake_sefaz.emitter.factory import wrap_lot
 from fake_sefaz.rules.message import _edit_chars, _has_prefix
 
 N = "{http://www.portalfiscal.inf.br/nfe}"
@@ -39,8 +39,8 @@ def walk_id_count(root, target_id):  # the scan profile_parts used before
 
 @pytest.fixture(scope="module")
 def lot_xml(pki):
-    from fake_sefaz.factory import NFeFactory
-    from fake_sefaz.signer import Signer
+    from fake_sefaz.emitter.factory import NFeFactory
+    from fake_sefaz.emitter.signer import Signer
 
     ident = pki.identity("emitente")
     f = NFeFactory(seed=11, cnpj=ident.cnpj, razao=ident.razao)

@@ -8,8 +8,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fake_sefaz.keys import valid_cnpj
-from fake_sefaz.pki import (
+from fake_sefaz.domain.keys import valid_cnpj
+from fake_sefaz.emitter.pki import (
     IDENTITY_NAMES, OID_CNPJ, ICP_BRASIL_POLICY_ARC, cnpj_from_cert, ensure_test_pki, load_pfx,
 )
 

@@ -12,9 +12,10 @@ import pytest
 from authz_support import N, key_of, prot_of
 from conftest import Emitter, server_settings
 from db_support import fresh_postgres
-from fake_sefaz import builders, protocol
-from fake_sefaz.client import SoapClient, cons_cad, cons_reci_nfe, cons_sit_nfe
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.emitter import builders
+from fake_sefaz.domain import protocol
+from fake_sefaz.emitter.client import SoapClient, cons_cad, cons_reci_nfe, cons_sit_nfe
+from fake_sefaz.server.serve import ThreadedServer
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from fake_sefaz import ie as ie_rules
-from fake_sefaz.client import SoapClient, cons_sit_nfe
-from fake_sefaz.codes import motivo
-from fake_sefaz.keys import cnpj_dvs
+from fake_sefaz.domain import ie as ie_rules
+from fake_sefaz.emitter.client import SoapClient, cons_sit_nfe
+from fake_sefaz.domain.codes import motivo
+from fake_sefaz.domain.keys import cnpj_dvs
 
 from registry_support import Issuer, Registry, key_of, prot_of, start_server
 
@@ -191,8 +191,8 @@ def test_denial_burns_the_number(issuer, registry, soap):
 
 
 def test_denial_answers_in_the_async_receipt_too(issuer, registry, soap):
-    from fake_sefaz.client import cons_reci_nfe
-    from fake_sefaz.factory import wrap_lot
+    from fake_sefaz.emitter.client import cons_reci_nfe
+    from fake_sefaz.emitter.factory import wrap_lot
 
     issuer.register(registry, situation="paused", situation_since=registry.ago(3))
     reply = soap.call(wrap_lot([issuer.nfe()], idLote=2, indSinc=0))

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from fake_sefaz import ie as ie_rules
-from fake_sefaz import keys
-from fake_sefaz.registry import (RegistryError, Taxpayer, dump_file, is_irregular, load_file, parse_file)
-from fake_sefaz.registry_gen import generate, load_generated
+from fake_sefaz.domain import ie as ie_rules
+from fake_sefaz.domain import keys
+from fake_sefaz.domain.taxpayers import (RegistryError, Taxpayer, dump_file, is_irregular, load_file, parse_file)
+from fake_sefaz.emitter.registry_gen import generate, load_generated
 from fake_sefaz.store import open_store
 from fake_sefaz.store import registry as sql
 
@@ -162,7 +162,7 @@ class _Auth:
 
 
 def test_is_irregular(tmp_path):
-    from fake_sefaz.settings import load_settings
+    from fake_sefaz.server.settings import load_settings
 
     store = open_store(f"sqlite:///{tmp_path}/r.db", sqlite_synchronous="OFF")
     try:

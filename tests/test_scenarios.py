@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from conftest import server_settings
-from fake_sefaz.conformance import coverage
-from fake_sefaz.conformance.runner import PASSED, SKIPPED, Target, run, run_scenario, select, table
-from fake_sefaz.conformance.scenario import ScenarioError, default_directory, load
+from fake_sefaz.tools.conformance import coverage
+from fake_sefaz.tools.conformance.runner import PASSED, SKIPPED, Target, run, run_scenario, select, table
+from fake_sefaz.tools.conformance.scenario import ScenarioError, default_directory, load
 
 SCENARIOS = load(default_directory())
 
@@ -32,7 +32,7 @@ def test_every_answerable_code_has_a_scenario():
 def test_a_new_rule_code_is_demanded(monkeypatch):
     """The coverage derivation follows the code: a new tagged rule makes its code answerable."""
     import fake_sefaz.rules.nfe as nfe_rules
-    from fake_sefaz import codes
+    from fake_sefaz.domain import codes
     from fake_sefaz.rules import rule
 
     # a catalogue code nothing answers yet (none is hard-coded: scenarios keep covering more of them)

@@ -10,9 +10,9 @@ import copy
 import pytest
 from lxml import etree
 
-from fake_sefaz.factory import NFeFactory, wrap_lot
-from fake_sefaz.schemas import Schemas, without_id_type
-from fake_sefaz.xml import Parsers
+from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
+from fake_sefaz.domain.schemas import Schemas, without_id_type
+from fake_sefaz.domain.xml import Parsers
 
 N = "{http://www.portalfiscal.inf.br/nfe}"
 

@@ -10,11 +10,11 @@ from lxml import etree
 
 from authz_support import N, assert_valid, key_of, prot_of
 from conftest import Emitter, server_settings
-from fake_sefaz import codes
-from fake_sefaz.client import SoapClient, cons_reci_nfe, cons_sit_nfe
-from fake_sefaz.clock import ControlledClock
-from fake_sefaz.keys import mod11_dv
-from fake_sefaz.server import ThreadedServer
+from fake_sefaz.domain import codes
+from fake_sefaz.emitter.client import SoapClient, cons_reci_nfe, cons_sit_nfe
+from fake_sefaz.domain.clock import ControlledClock
+from fake_sefaz.domain.keys import mod11_dv
+from fake_sefaz.server.serve import ThreadedServer
 
 
 def _client(srv):
@@ -93,7 +93,7 @@ def test_776_uf_without_synchronous_service(pki, fresh_factory, signer, tmp_path
 
 def test_296_stale_crl(pki, fresh_factory, signer, tmp_path):
     from cryptography.hazmat.primitives.serialization import Encoding
-    from fake_sefaz.pki import make_crl
+    from fake_sefaz.emitter.pki import make_crl
 
     now = datetime.now(timezone.utc)
     stale = make_crl(pki.intermediate, [], now - timedelta(days=10), now - timedelta(days=1))
@@ -154,7 +154,7 @@ def test_restart_keeps_documents_lots_and_numbering(pki, fresh_factory, signer, 
 @pytest.mark.parametrize("port", ["NFeAutorizacao4Soap12", "NFeAutorizacao4Soap"])
 def test_zeep_from_served_wsdl_authorizes(server, emitter12, port):
     import zeep
-    from fake_sefaz.factory import wrap_lot
+    from fake_sefaz.emitter.factory import wrap_lot
 
     client = zeep.Client(server.url + "/NFeAutorizacao4?wsdl")
     service = client.bind("NFeAutorizacao4", port)

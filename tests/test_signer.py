@@ -8,7 +8,7 @@ import pytest
 import xmlsec
 from lxml import etree
 
-from fake_sefaz.signer import DS_NS, NFE_NS, Signer, digest_value
+from fake_sefaz.emitter.signer import DS_NS, NFE_NS, Signer, digest_value
 
 DS = "{%s}" % DS_NS
 N = "{%s}" % NFE_NS

@@ -2,7 +2,7 @@ from conftest import prot
 
 
 def test_status_107(client):
-    from fake_sefaz.client import cons_stat_serv
+    from fake_sefaz.emitter.client import cons_stat_serv
     r = client.call(cons_stat_serv(2, 35))
     assert r.status == 200 and r.cStat == "107", r.body
 

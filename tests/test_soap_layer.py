@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from authz_support import SOAP12_CT, WSDL, N, assert_valid, env12, post_raw
-from fake_sefaz import codes
-from fake_sefaz.client import cons_stat_serv
+from fake_sefaz.domain import codes
+from fake_sefaz.emitter.client import cons_stat_serv
 
 STATUS_NS = WSDL + "NFeStatusServico4"
 CONS = '<consStatServ xmlns="http://www.portalfiscal.inf.br/nfe" versao="4.00"><tpAmb>2</tpAmb><cUF>35</cUF><xServ>STATUS</xServ></consStatServ>'

@@ -1,4 +1,4 @@
-"""`serve --workers N`: the supervisor deals connections to the workers in turn (fake_sefaz/workers.py, decision
+"""`serve --workers N`: the supervisor deals connections to the workers in turn (fake_sefaz/server/workers.py, decision
 0008), starts a worker again when one dies, and stops every process on SIGTERM. Real processes, real HTTP."""
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def test_a_registry_change_reaches_the_other_workers_cached_rows(pki, tmp_path):
     cached per worker). Both workers authorize, the issuer is suspended through one of them, both then deny."""
     from types import SimpleNamespace
 
-    from fake_sefaz.client import SoapClient
-    from fake_sefaz.clock import SystemClock
+    from fake_sefaz.emitter.client import SoapClient
+    from fake_sefaz.domain.clock import SystemClock
     from registry_support import Issuer, Registry, prot_of
 
     server = ServeProcess(pki, tmp_path, f"sqlite:///{tmp_path}/w.db", workers=2).wait()

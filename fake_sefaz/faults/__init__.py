@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from lxml import etree
 
-from ..codes import CATALOGUE, Rejection
-from ..rules import codes_of, rule
-from ..store import faults as fstore
-from ..xml import N
-from . import consumption
+from fake_sefaz.domain.codes import CATALOGUE, Rejection
+from fake_sefaz.rules import codes_of, rule
+from fake_sefaz.store import faults as fstore
+from fake_sefaz.domain.xml import N
+from fake_sefaz.faults import consumption
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
-    from ..nfe import NFeView
-    from ..services import Service
-    from ..services.context import Request
+    from fake_sefaz.server.authorizer import Authorizer
+    from fake_sefaz.domain.nfe import NFeView
+    from fake_sefaz.services import Service
+    from fake_sefaz.services.context import Request
 
 HEADER_STATUS = "x-fake-sefaz-status"
 HEADER_DELAY = "x-fake-sefaz-delay-ms"
@@ -48,8 +48,8 @@ STATUS = "NFeStatusServico4"
 
 def nfe_outcomes() -> set[int]:
     """Codes decided per NF-e (inside decide()): the NF-e pipeline's and the stored outcomes."""
-    from ..rules.pipeline import NFE_PIPELINE
-    from ..services.authorization import STORED_OUTCOMES, gh01_same_key, gh02_same_number
+    from fake_sefaz.rules.pipeline import NFE_PIPELINE
+    from fake_sefaz.services.authorization import STORED_OUTCOMES, gh01_same_key, gh02_same_number
 
     return codes_of(NFE_PIPELINE) | set(STORED_OUTCOMES) | codes_of((gh01_same_key, gh02_same_number))
 

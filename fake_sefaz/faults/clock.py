@@ -4,7 +4,7 @@
 Each worker re-reads the value when it is older than `ttl` seconds (setting clock_cache_s; 0 by default: one
 indexed read per request, measured at ~25 us on SQLite against ~2 us cached), and at once after a change it made
 itself. With ttl > 0 another worker may answer with the old time for up to ttl seconds after a change.
-The in-process ControlledClock (fake_sefaz.clock) stays the clock of tests and the pytest plugin;
+The in-process ControlledClock (fake_sefaz.domain.clock) stays the clock of tests and the pytest plugin;
 both offer the same advance / set / freeze / unfreeze / state API to the admin endpoints.
 """
 
@@ -15,10 +15,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from ..store import faults as fstore
+from fake_sefaz.store import faults as fstore
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from fake_sefaz.store import Store
 
 
 class StoreClock:

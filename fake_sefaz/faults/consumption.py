@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from lxml import etree
 
-from ..codes import Rejection
-from ..rules import rule
-from ..store import faults as fstore
-from ..xml import N
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.rules import rule
+from fake_sefaz.store import faults as fstore
+from fake_sefaz.domain.xml import N
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
-    from ..services import Service
-    from ..services.context import Request
+    from fake_sefaz.server.authorizer import Authorizer
+    from fake_sefaz.services import Service
+    from fake_sefaz.services.context import Request
 
 USES = "uses"  # every request counts (queries)
 REJECTIONS = "rejections"  # only the same rejection of the same subject counts

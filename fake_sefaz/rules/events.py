@@ -19,14 +19,14 @@ from typing import Any
 
 from lxml import etree
 
-from .. import registry, keys, ufs
-from ..codes import Rejection
-from ..protocol import parse_dh
-from ..store import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
-from ..store import events as evstore
-from ..xml import N
-from . import rule
-from . import signature as sigrules
+from fake_sefaz.domain import taxpayers as registry, keys, ufs
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.protocol import parse_dh
+from fake_sefaz.store import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
+from fake_sefaz.store import events as evstore
+from fake_sefaz.domain.xml import N
+from fake_sefaz.rules import rule
+from fake_sefaz.rules import signature as sigrules
 
 CCE = "110110"
 CANCEL = "110111"

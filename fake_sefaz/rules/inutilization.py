@@ -12,12 +12,12 @@ from typing import Any
 
 from lxml import etree
 
-from .. import registry
-from ..codes import Rejection
-from ..store import events as evstore
-from ..xml import N
-from . import rule
-from . import signature as sigrules
+from fake_sefaz.domain import taxpayers as registry
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.store import events as evstore
+from fake_sefaz.domain.xml import N
+from fake_sefaz.rules import rule
+from fake_sefaz.rules import signature as sigrules
 
 
 @dataclass

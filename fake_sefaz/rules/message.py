@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..codes import Rejection
-from ..schemas import Schemas
-from ..xml import DS, NFE, N, ns_of
-from . import rule
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.schemas import Schemas
+from fake_sefaz.domain.xml import DS, NFE, N, ns_of
+from fake_sefaz.rules import rule
 
 
 @dataclass

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from .. import codes, nfce_urls, qrcode, ufs
-from ..codes import Rejection
-from ..protocol import parse_dh
-from ..store import csc
-from ..xml import N
-from . import first_failure, rule
-from .nfe import NFeContext
+from fake_sefaz.domain import codes, nfce_urls, qrcode, ufs
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.protocol import parse_dh
+from fake_sefaz.store import csc
+from fake_sefaz.domain.xml import N
+from fake_sefaz.rules import first_failure, rule
+from fake_sefaz.rules.nfe import NFeContext
 
 HOMOLOGATION_ITEM = "NOTA FISCAL EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 

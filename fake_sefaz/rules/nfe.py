@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from .. import keys, signature, ufs
-from ..certificates import SignerInfo, TrustStore
-from ..codes import Rejection
-from ..nfe import NFeView
-from ..protocol import parse_dh
-from ..settings import Settings
-from ..xml import N
-from . import rule
-from . import signature as sigrules
+from fake_sefaz.domain import keys, signature, ufs
+from fake_sefaz.domain.certificates import SignerInfo, TrustStore
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.nfe import NFeView
+from fake_sefaz.domain.protocol import parse_dh
+from fake_sefaz.server.settings import Settings
+from fake_sefaz.domain.xml import N
+from fake_sefaz.rules import rule
+from fake_sefaz.rules import signature as sigrules
 
 HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 

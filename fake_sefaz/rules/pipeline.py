@@ -7,9 +7,9 @@ Features add their group here, in the position the MOC gives it.
 
 from __future__ import annotations
 
-from .nfce import NFCE_OUTCOME_RULES, NFCE_RULES, zx_qr_code
-from .nfe import NFE_RULES
-from .registry import REGISTRY_DENIALS, REGISTRY_REJECTIONS
+from fake_sefaz.rules.nfce import NFCE_OUTCOME_RULES, NFCE_RULES, zx_qr_code
+from fake_sefaz.rules.nfe import NFE_RULES
+from fake_sefaz.rules.registry import REGISTRY_DENIALS, REGISTRY_REJECTIONS
 
 # Everything checked on one NF-e before the store is consulted, in order.
 NFE_PIPELINE: tuple = (

@@ -18,14 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .. import ie as ie_rules
-from .. import registry as reg
-from .. import ufs
-from ..codes import Rejection
-from ..store import registry as sql
-from ..xml import N
-from . import rule
-from .nfe import NFeContext
+from fake_sefaz.domain import ie as ie_rules
+from fake_sefaz.domain import taxpayers as reg
+from fake_sefaz.domain import ufs
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.store import registry as sql
+from fake_sefaz.domain.xml import N
+from fake_sefaz.rules import rule
+from fake_sefaz.rules.nfe import NFeContext
 
 _CRT_REGIME = {"1": "SIMPLES NACIONAL", "2": "SIMPLES NACIONAL - EXCESSO DE SUBLIMITE", "3": "NORMAL",
                "4": "SIMPLES NACIONAL - MEI"}

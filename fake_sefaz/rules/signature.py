@@ -19,12 +19,12 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from .. import certificates, signature
-from ..certificates import SignerInfo, TrustStore
-from ..codes import Rejection
-from ..settings import Settings
-from ..xml import D, N
-from . import rule
+from fake_sefaz.domain import certificates, signature
+from fake_sefaz.domain.certificates import SignerInfo, TrustStore
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.server.settings import Settings
+from fake_sefaz.domain.xml import D, N
+from fake_sefaz.rules import rule
 
 
 @dataclass(frozen=True)

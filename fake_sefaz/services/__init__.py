@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Callable
 from lxml import etree
 
 if TYPE_CHECKING:
-    from ..codes import Rejection
-    from .context import Request
+    from fake_sefaz.domain.codes import Rejection
+    from fake_sefaz.services.context import Request
 
 WSDL_NS = "http://www.portalfiscal.inf.br/nfe/wsdl/"
 
@@ -39,7 +39,7 @@ class Service:
 
 def all_services() -> tuple[Service, ...]:
     """Every service this server answers, in the order the README lists them."""
-    from . import authorization, cadastro, events, inutilization, query, receipt, status
+    from fake_sefaz.services import authorization, cadastro, events, inutilization, query, receipt, status
 
     return (status.SERVICE, authorization.SERVICE, receipt.SERVICE, query.SERVICE, events.SERVICE,
             inutilization.SERVICE, cadastro.SERVICE)

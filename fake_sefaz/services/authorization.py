@@ -14,16 +14,16 @@ from datetime import timedelta
 
 from lxml import etree
 
-from .. import protocol
-from ..codes import Rejection
-from ..nfe import NFeView
-from ..rules import first_failure, rule
-from ..rules.nfe import NFeContext
-from ..store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx, numbering_key
-from ..store import events as events_store
-from ..xml import N
-from . import Service
-from .context import Request, add, head, ret
+from fake_sefaz.domain import protocol
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.nfe import NFeView
+from fake_sefaz.rules import first_failure, rule
+from fake_sefaz.rules.nfe import NFeContext
+from fake_sefaz.store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx, numbering_key
+from fake_sefaz.store import events as events_store
+from fake_sefaz.domain.xml import N
+from fake_sefaz.services import Service
+from fake_sefaz.services.context import Request, add, head, ret
 
 # Outcomes that are recorded: the document is kept with its protocol and its number is used.
 STORED_OUTCOMES = {100: AUTHORIZED, 150: AUTHORIZED, 301: DENIED, 302: DENIED, 303: DENIED}

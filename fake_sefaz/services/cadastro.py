@@ -19,15 +19,15 @@ from datetime import date
 
 from lxml import etree
 
-from .. import ie as ie_rules
-from .. import keys, protocol, ufs
-from ..codes import Rejection
-from ..registry import Taxpayer, local_today
-from ..rules import first_failure, rule
-from ..store import registry as sql
-from ..xml import N
-from . import Service
-from .context import Request, add, ret
+from fake_sefaz.domain import ie as ie_rules
+from fake_sefaz.domain import keys, protocol, ufs
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.taxpayers import Taxpayer, local_today
+from fake_sefaz.rules import first_failure, rule
+from fake_sefaz.store import registry as sql
+from fake_sefaz.domain.xml import N
+from fake_sefaz.services import Service
+from fake_sefaz.services.context import Request, add, ret
 
 
 @dataclass

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from .. import codes, protocol
-from ..soap.codec import SoapRequest
-from ..xml import N
+from fake_sefaz.domain import codes, protocol
+from fake_sefaz.soap.codec import SoapRequest
+from fake_sefaz.domain.xml import N
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.domain.certificates import SignerInfo
+    from fake_sefaz.server.authorizer import Authorizer
 
 
 @dataclass
@@ -27,6 +28,9 @@ class Request:
     id: str
     path: str = ""  # the URL path it was posted to (words such as 'nfce' or 'svc-an' select a role)
     plan: Any = None  # the fault engine's plan for this request (faults/__init__.py), read by decide()
+    # The transmitter: the TLS client certificate this request came with, as the trust store read it (None
+    # over plain HTTP). Rules that compare the caller with the message (593 of DF-e distribution) read it.
+    caller: "SignerInfo | None" = None
 
     @cached_property
     def dhRecbto(self) -> str:

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .. import protocol
-from ..codes import Rejection
-from ..rules import first_failure
-from ..rules import events as R
-from ..store import CANCELLED, Tx
-from ..store import events as evstore
-from ..xml import N
-from . import Service
-from .context import Request, add, ret
+from fake_sefaz.domain import protocol
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules import events as R
+from fake_sefaz.store import CANCELLED, Tx
+from fake_sefaz.store import events as evstore
+from fake_sefaz.domain.xml import N
+from fake_sefaz.services import Service
+from fake_sefaz.services.context import Request, add, ret
 
 VERSION = "1.00"
 

@@ -11,15 +11,15 @@ import copy
 
 from lxml import etree
 
-from .. import protocol
-from ..codes import Rejection
-from ..rules import first_failure
-from ..rules import inutilization as R
-from ..store import Tx, numbering_key
-from ..store import events as evstore
-from ..xml import N
-from . import Service
-from .context import Request, add, ret
+from fake_sefaz.domain import protocol
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules import inutilization as R
+from fake_sefaz.store import Tx, numbering_key
+from fake_sefaz.store import events as evstore
+from fake_sefaz.domain.xml import N
+from fake_sefaz.services import Service
+from fake_sefaz.services.context import Request, add, ret
 
 VERSION = "4.00"
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .. import keys
-from ..codes import Rejection
-from ..rules import first_failure, rule
-from ..store import AUTHORIZED, CANCELLED, DENIED
-from ..xml import N
-from . import Service
-from .context import Request, add, head, ret
+from fake_sefaz.domain import keys
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.rules import first_failure, rule
+from fake_sefaz.store import AUTHORIZED, CANCELLED, DENIED
+from fake_sefaz.domain.xml import N
+from fake_sefaz.services import Service
+from fake_sefaz.services.context import Request, add, head, ret
 
 STATE_CSTAT = {DENIED: 110, CANCELLED: 101}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..codes import Rejection
-from ..xml import N
-from . import Service
-from .context import Request, add, ret
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.xml import N
+from fake_sefaz.services import Service
+from fake_sefaz.services.context import Request, add, ret
 
 
 def _answer(req: Request, nRec: str, cstat: int, suffix: str = "") -> etree._Element:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..codes import Rejection
-from ..xml import Parsers, local, ns_of
+from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.xml import Parsers, local, ns_of
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from ..schemas import nfelib_path
+from fake_sefaz.domain.schemas import nfelib_path
 
 _ADDRESS = re.compile(r'(<(?:soap|soap12):address\s+location=)"[^"]*"')
 DATA_WSDL = Path(__file__).resolve().parent.parent / "data" / "wsdl"

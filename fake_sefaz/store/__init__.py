@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from .base import Store, StoreError, Tx, numbering_key
-from .records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord, LotRecord
+from fake_sefaz.store.base import Store, StoreError, Tx, numbering_key
+from fake_sefaz.store.records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord, LotRecord
 
 
 def open_store(url: str, *, sqlite_synchronous: str = "FULL") -> Store:
     """sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory: or postgresql://..."""
     if url.startswith("sqlite:"):
-        from .sqlite import SqliteStore
+        from fake_sefaz.store.sqlite import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///").removeprefix("sqlite://"), synchronous=sqlite_synchronous)
     if url.startswith(("postgresql:", "postgres:")):
-        from .postgres import PostgresStore
+        from fake_sefaz.store.postgres import PostgresStore
 
         return PostgresStore(url)
     raise ValueError(f"unsupported database URL: {url}")

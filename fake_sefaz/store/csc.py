@@ -19,7 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from .base import Tx
+from fake_sefaz.store.base import Tx
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS csc_tokens (

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .base import Tx
+from fake_sefaz.store.base import Tx
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS fault_kv (
@@ -300,7 +300,7 @@ _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.I)
 
 def all_tables() -> list[str]:
     """Every table of the store, core and features alike (read from the DDL, so later features are included)."""
-    from .base import all_ddl
+    from fake_sefaz.store.base import all_ddl
 
     return [m.group(1) for stmt in all_ddl() for m in [_TABLE.search(stmt)] if m]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from .base import Store, ThreadConnections, Tx, all_ddl
+from fake_sefaz.store.base import Store, ThreadConnections, Tx, all_ddl
 
 
 class _PgTx(Tx):

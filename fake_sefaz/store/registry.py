@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
-    from ..registry import Taxpayer
-    from .base import Tx
+    from fake_sefaz.domain.taxpayers import Taxpayer
+    from fake_sefaz.store.base import Tx
 
 # Column order = Taxpayer field order (registry.Taxpayer is built from rows positionally).
 COLUMNS: tuple[str, ...] = (

@@ -15,7 +15,7 @@ try:
 except ImportError:  # not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from .base import Store, ThreadConnections, Tx, _OneStatement, all_ddl
+from fake_sefaz.store.base import Store, ThreadConnections, Tx, _OneStatement, all_ddl
 
 _SYNC_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 # Modules (under fake_sefaz.web) contributing routes, in the order they are matched.
 WEB_MODULES: tuple[str, ...] = (

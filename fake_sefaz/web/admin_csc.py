@@ -19,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import ufs
-from ..store import csc
-from . import error, json_body
+from fake_sefaz.domain import ufs
+from fake_sefaz.store import csc
+from fake_sefaz.web import error, json_body
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 HTTP_STATUS = {"limit": 409, "revoked": 409, "unknown": 404, "invalid": 400}
 

@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import ufs
-from ..protocol import parse_dh
-from ..rules.events import EVIDENCE_CSTAT
-from ..store import events as evstore
-from . import error, json_body
+from fake_sefaz.domain import ufs
+from fake_sefaz.domain.protocol import parse_dh
+from fake_sefaz.rules.events import EVIDENCE_CSTAT
+from fake_sefaz.store import events as evstore
+from fake_sefaz.web import error, json_body
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 
 def voiding_deadline(break_dh: str, cUF: int) -> datetime:

@@ -13,15 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import ufs
-from ..codes import CATALOGUE
-from ..faults import DROP_MODES, new_rule_id
-from ..faults.clock import StoreClock, clock_state
-from ..store import faults as fstore
-from . import error, json_body
+from fake_sefaz.domain import ufs
+from fake_sefaz.domain.codes import CATALOGUE
+from fake_sefaz.faults import DROP_MODES, new_rule_id
+from fake_sefaz.faults.clock import StoreClock, clock_state
+from fake_sefaz.store import faults as fstore
+from fake_sefaz.web import error, json_body
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 RULE_FIELDS = {"operation", "issuer", "mod", "serie", "key_suffix", "uf", "cstat", "latency_ms", "drop",
                "remaining", "expires_in_s", "expires_at", "description"}
@@ -208,7 +208,7 @@ def routes(auth: "Authorizer") -> list[Route]:
 
     # --- consumption (656)
     async def get_consumption(request: Request) -> JSONResponse:
-        from ..faults import consumption
+        from fake_sefaz.faults import consumption
 
         def read(tx):
             return fstore.kv_get(tx, "consumption"), [b.as_json() for b in fstore.list_blocks(tx)]

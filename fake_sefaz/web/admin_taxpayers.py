@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..registry import SITUATIONS, RegistryError, Taxpayer
-from ..store import registry as sql
-from . import error, json_body
+from fake_sefaz.domain.taxpayers import SITUATIONS, RegistryError, Taxpayer
+from fake_sefaz.store import registry as sql
+from fake_sefaz.web import error, json_body
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 MAX_LIMIT = 1000
 

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import __version__
+from fake_sefaz import __version__
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 OPENAPI_PATHS = {
     "/admin/openapi.json": {
@@ -28,7 +28,7 @@ OPENAPI_PATHS = {
 
 
 def build_openapi() -> dict[str, Any]:
-    from . import WEB_MODULES
+    from fake_sefaz.web import WEB_MODULES
 
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}

@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
-from .. import ufs
-from ..store import csc
-from .admin_csc import parse_id, scope_of, when
+from fake_sefaz.domain import ufs
+from fake_sefaz.store import csc
+from fake_sefaz.web.admin_csc import parse_id, scope_of, when
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 STYLE = """body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
 td,th{border:1px solid #888;padding:.3em .7em}th{background:#dde}.msg{color:#060;font-weight:bold}

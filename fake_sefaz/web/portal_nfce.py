@@ -20,16 +20,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from .. import codes, qrcode, signature
-from ..nfe import NFeView
-from ..rules import first_failure
-from ..rules import nfce as nfce_rules
-from ..rules.nfe import NFeContext
-from ..store import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
-from ..xml import N
+from fake_sefaz.domain import codes, qrcode, signature
+from fake_sefaz.domain.nfe import NFeView
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules import nfce as nfce_rules
+from fake_sefaz.rules.nfe import NFeContext
+from fake_sefaz.store import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
+from fake_sefaz.domain.xml import N
 
 if TYPE_CHECKING:
-    from ..authorizer import Authorizer
+    from fake_sefaz.server.authorizer import Authorizer
 
 # The QR rules that compare the code with the note and the CSC (the URL rules make no sense on this page).
 CHECKS = (

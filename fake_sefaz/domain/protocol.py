@@ -1,0 +1,33 @@
+"""Formats of what the authorizer issues: nProt, nRec and the date-times it answers with.
+
+nProt (TProt, 15 digits): authority type(1: SEFAZ estadual) + cUF(2) + year(2) + sequence in the year(10)
+(leiauteNFe_v4.00.xsd documentation). nRec (TRec, 15 digits): cUF(2) + sequence(13).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fake_sefaz.domain import ufs
+
+AUTHORITY_SEFAZ = 1
+
+
+def n_prot(cUF: int, year: int, seq: int) -> str:
+    if not 0 < seq < 10**10:
+        raise ValueError("protocol sequence exhausted for the year")
+    return f"{AUTHORITY_SEFAZ}{cUF:02d}{year % 100:02d}{seq:010d}"
+
+
+def n_rec(cUF: int, seq: int) -> str:
+    return f"{cUF:02d}{seq:013d}"
+
+
+def dh(instant: datetime, cUF: int) -> str:
+    """TDateTimeUTC as the UF answers it: local time with its offset, whole seconds (2026-11-21T10:00:00-03:00)."""
+    return instant.astimezone(ufs.tz_of(cUF)).replace(microsecond=0).isoformat()
+
+
+def parse_dh(value: str) -> datetime:
+    """Parse a TDateTimeUTC value (always carries its offset after schema validation)."""
+    return datetime.fromisoformat(value)

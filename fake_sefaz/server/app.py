@@ -1,0 +1,170 @@
+"""The ASGI application: SOAP on POST (any path), the official WSDL on GET ?wsdl.
+
+A raw ASGI callable rather than a framework route for the SOAP path: it is the hot path, and routing
+is by payload, not by URL. Admin API and web portal (later issues) hang off `extra_routes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable
+
+from fake_sefaz.server.authorizer import Answer, Authorizer
+from fake_sefaz.server.settings import Settings, load_settings
+from fake_sefaz.soap import codec
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b""  # signal: too large
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _send(send: Send, answer: Answer, extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", answer.content_type.encode()), (b"content-length", str(len(answer.body)).encode())]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers + (extra_headers or [])})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+class _DroppedOnPurpose(logging.Filter):
+    """uvicorn logs an error when an answer is cut; a dropped answer (faults) is cut on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
+class FakeSefazApp:
+    def __init__(self, authorizer: Authorizer, fallback: Callable | None = None) -> None:
+        self.authorizer = authorizer
+        self.fallback = fallback  # an ASGI app for everything that is not SOAP (admin, portal)
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _DroppedOnPurpose) for f in uvicorn_log.filters):
+            uvicorn_log.addFilter(_DroppedOnPurpose())
+        if authorizer.settings.soap_executor not in ("inline", "thread"):
+            raise ValueError("soap_executor must be 'inline' or 'thread'")
+        # One worker thread at most: compiled schemas are not shared between threads (schemas.py).
+        self._executor = (ThreadPoolExecutor(1, thread_name_prefix="soap")
+                          if authorizer.settings.soap_executor == "thread" else None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        method = scope["method"]
+        path = scope.get("path", "/")
+        query = scope.get("query_string", b"").decode("latin-1").lower()
+        if method == "GET" and query.split("&")[0] in ("wsdl", "singlewsdl"):
+            answer = self.authorizer.wsdl(path, self._address(scope))
+            if answer is not None:
+                await _send(send, answer)
+                return
+        if method == "POST" and not path.startswith(("/admin", "/portal")):
+            await self._soap(scope, receive, send, path)
+            return
+        if self.fallback is not None:
+            await self.fallback(scope, receive, send)
+            return
+        await _send(send, Answer(404, "text/plain; charset=utf-8", b"fake-sefaz: POST SOAP here, or GET ?wsdl\n"))
+
+    async def _soap(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        body = await _read_body(receive, self.authorizer.settings.max_http_bytes)
+        if body is None:
+            return
+        content_type = headers.get("content-type")
+        if body == b"":
+            version = codec.content_type_version(content_type) or 12
+            fault = codec.SoapFault("Mensagem vazia ou maior que o limite do servidor", version, http_status=413 if
+                                    int(headers.get("content-length", "0") or 0) > 0 else 400)
+            await _send(send, Answer(fault.http_status, codec.CONTENT_TYPES[version], codec.fault(fault)))
+            return
+        if self._executor is None:
+            # Inline: the handler is CPU-bound and short (~1-2 ms); measured faster than a thread hand-off
+            # (docs/decisions/0007-perf-defaults.md, setting soap_executor).
+            answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path, headers)
+        else:
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(self._executor, self.authorizer.answer_soap, body, content_type,
+                                                headers.get("soapaction"), path, headers)
+        # Faults (issue 6). The unit of work has committed inside answer_soap: what follows only delays or loses
+        # the answer on the way out, the case that makes emitters query by key before sending again.
+        if answer.delay_s > 0:
+            await asyncio.sleep(answer.delay_s)
+        if answer.drop in ("timeout", "close"):
+            if answer.drop == "timeout":
+                await self._hold(receive, self.authorizer.settings.drop_hold_s)
+            # Start the answer and stop there: uvicorn closes the connection before any body byte leaves.
+            try:
+                await send({"type": "http.response.start", "status": answer.status,
+                            "headers": [(b"content-type", answer.content_type.encode()),
+                                        (b"content-length", str(len(answer.body)).encode())]})
+            except Exception:  # noqa: BLE001 - the client is already gone: nothing left to cut
+                pass
+            return
+        await _send(send, answer)
+
+    async def _hold(self, receive: Receive, seconds: float) -> None:
+        """Wait until the client gives up (disconnects) or `seconds` pass, whichever comes first."""
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        try:
+            await asyncio.wait_for(disconnected(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    def _address(self, scope: Scope) -> str:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host")
+        if not host:
+            server = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scope.get('scheme', 'http')}://{host}{scope.get('path', '/')}"
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._executor is not None:
+                    self._executor.shutdown(wait=True)
+                self.authorizer.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def build_app(settings: Settings | None = None, clock: Any = None) -> FakeSefazApp:
+    from fake_sefaz.web import build_web_app
+
+    settings = settings or load_settings()
+    authorizer = Authorizer(settings, clock=clock)
+    if clock is None and settings.clock_control:
+        from fake_sefaz.faults.clock import StoreClock
+
+        authorizer.clock = StoreClock(authorizer.store, ttl=settings.clock_cache_s)  # shared by every worker
+    return FakeSefazApp(authorizer, fallback=build_web_app(authorizer))
+
+
+def create_app() -> FakeSefazApp:
+    """Factory for `uvicorn --factory fake_sefaz.server.app:create_app`: each worker reads FAKE_SEFAZ_* settings."""
+    return build_app(load_settings())

@@ -1,0 +1,1 @@
+"""Developer tools: bench, conformance runner, README generator, the answerable-codes index."""

@@ -1,0 +1,1 @@
+"""The conformance suite: scenario files run against any endpoint."""

@@ -1,0 +1,167 @@
+"""Scenario files (scenarios/*.yaml): loading and the codes they demonstrate.
+
+A file holds one scenario (a mapping with `name`) or several (`scenarios: [...]`). A scenario:
+
+    name: authorization-302-denied          # unique, used by -k and in JUnit
+    description: what it shows and why (MOC rule, NT)
+    target: any | fake                      # fake: needs the fake's admin API (derived when omitted)
+    settings: {sync_enabled: false}         # server settings (in-process runs start a server with them)
+    setup:                                  # admin calls before the steps (fake only)
+      rules: [{operation: enviNFe, cstat: 302, remaining: 1}]
+      services: [{service: NFeAutorizacao4, cstat: 108}]
+      consumption: {enabled: true, thresholds: {consSitNFe: 2}}
+      latency: {ms: 100}
+      clock: {advance: {days: 31}}         # or {set: "2026-01-31T23:59:00-03:00", frozen: true}
+      admin: [{method: POST, path: /admin/..., json: {...}}]   # any other admin endpoint (registry, ...)
+    teardown:                               # admin calls after the steps, whatever happened (fake only;
+      - {method: DELETE, path: "/admin/taxpayers/${buyer.cnpj}"}   # statuses ignored; default method DELETE)
+    steps:
+      - build: {as: nfe, template: nfe, sign: emitente, set: {serie: 7}, edit: [...], rekey: {at: 2, text: "05"}}
+      - send: {documents: [nfe], sync: true}
+        expect: {cStat: 104, prot/cStat: 302, prot/xMotivo: {catalogue: true}}
+      - query: {key: nfe}
+        expect: {cStat: 110}
+
+Step kinds: build, send, status, query, receipt, raw, event, inut, conscad, admin, csc, clock, stored, sleep. Request steps
+take `headers`, `path`, `soap` (11/12), `zip`, `edit` (payload edits), `replace` ([[old, new], ...] on the serialized
+payload), `repeat` (n times, each checked), `as` (name the reply). Expectation paths are element paths from the
+ret* element (`prot` is short for protNFe/infProt, `ev` for retEvento/infEvento, `inut` for infInut, `rec` for
+infRec, `cad` for infCons of retConsCad; "retEvento[2]/infEvento/cStat" reaches the 2nd event of a lot; `http` is the HTTP status; `error` the
+transport error: timeout or connection). Matchers: a scalar (equal), {catalogue: true}, {startswith|contains|regex: s},
+{present: bool}, {in: [...]}, {gte: n}.
+
+build (beyond the above): `template: nfce`; `issuer`/`sign` (identity names); `recipient: outro` (dest = that
+identity's CNPJ, so it can manifest); `twin_of: doc` (same factory seed: same items and values, the next number;
+for cancellation by substitution); `server_time: true` (dhEmi and dhEmi_offset from the server clock as moved by
+clock steps); edits `{path, add: other/path}` (sum of two amounts), paths may index (`infNFe/det[3]`);
+`issuer_ie` (the emit/IE as given, null removes it; default: the issuer's IE in this scenario, ${issuer.ie});
+`recipient` may also name a made-up party (dest = its CNPJ); `recipient_ie: true` (indIEDest=1, the recipient's
+IE ${recipient.ie} inserted after it, indFinal=0) or an IE as given; edit `{path, insert_after: TAG, text: t}`
+inserts a new element TAG (text t) right after the element at path;
+`qr: {version: 2|3, csc: <csc name>|{id, token}, csc_id, token, key: identity (v3 offline), base_url, url_chave,
+of: doc (another note's code), text: "{qr_url}?p={key}|...", replace: [[old, new]]}` inserts infNFeSupl after signing.
+Every authorization answered (100/150) is remembered: events quote it.
+
+    - event: {of: nfe, type: cancel}                # envEvento with one evento, signed by its author
+      expect: {cStat: 128, ev/cStat: 135}
+    - event: {events: [{of: nfe, type: cce, nSeq: 1}, {of: nfe, type: cce, nSeq: 2}], idLote: 7}
+    - event: {of: orig, type: subst, ref: sub}      # 110112: chNFeRef = sub's key (ref_dv: wrong breaks its DV)
+    - event: {of: nfe, type: awareness, author: outro, cOrgao: 91}
+
+  type: cancel 110111, cce 110110, subst 110112, confirmation 210200, awareness 210210, unknown 210220,
+  not-performed 210240, or any tpEvento code. Overrides: author (identity name or digits), sign (identity, false),
+  nSeq, cOrgao, tpAmb, verEvento, Id, nProt (default: the remembered protocol of `of`), xJust, xCorrecao,
+  dhEvento (literal) or dhEvento_offset (from the server clock), edit/after_sign (paths from <evento>).
+
+    - inut: {of: nfe, first: 0, last: 4}            # inutNFe of nNF(nfe)+0 .. nNF(nfe)+4, nfe's series and model
+      expect: {inut/cStat: 102}
+
+  Without `of` the numbers are offsets from a random number of series 1 (`absolute: true`: as given).
+  Overrides: cnpj (identity or digits), ano or ano_offset, mod, serie, cUF, tpAmb, xJust, Id, sign, edit/after_sign.
+
+    - csc: {as: csc}                                 # the issuer's active CSC (requested when it has none)
+    - csc: {as: old, new: true}                      # request another (the fake keeps two active at most)
+    - csc: {revoke: old}
+
+    - conscad: {cnpj: "${shop.cnpj}"}                # ConsCad 2.00 (CadConsultaCadastro4): one of ie, cnpj, cpf
+      expect: {cad/cStat: 111, cad/infCad/IE: "${shop.ie}"}
+    - conscad: {uf: other, ie: "${nobody.ie}"}      # uf: a sigla, default the target's; other: a UF not its own
+
+Expansions, in every step spec (qr excepted), expectation, admin call, setup.admin and teardown:
+${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie} of a built document; ${party.cnpj}, ${party.cpf}, ${party.ie}
+of a party. A party is a PKI identity (its certificate's CNPJ) or any other name (a made-up taxpayer with a
+random valid CNPJ), with a random CPF and a random valid IE of the target's UF; all drawn once per scenario run,
+so runs never share registrations on one persistent server. A build's issuer carries its party IE, so
+`PUT /admin/taxpayers/${emitente.cnpj}` with `ie: "${emitente.ie}"` in setup registers the issuer of the
+scenario's notes before they are built (scenarios/registry.yaml).
+Fake-only steps (admin, csc, clock, stored, and request headers) and a teardown skip the scenario against
+another authorizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut", "conscad"}
+FAKE_ONLY_STEPS = {"admin", "clock", "stored", "csc"}
+STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
+SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    steps: list[dict]
+    setup: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    target: str = "any"
+    file: str = ""
+    teardown: list[dict] = field(default_factory=list)
+
+    @property
+    def needs_fake(self) -> bool:
+        if self.target == "fake" or self.setup or self.teardown:
+            return True
+        return any(k in FAKE_ONLY_STEPS or (isinstance(s.get(k), dict) and s[k].get("headers"))
+                   for s in self.steps for k in s)
+
+    @property
+    def needs_clock(self) -> bool:
+        return "clock" in self.setup or any("clock" in s for s in self.steps)
+
+    def codes(self) -> set[int]:
+        """The cStat values this scenario expects the server to answer (any expectation on a cStat)."""
+        found: set[int] = set()
+        for step in self.steps:
+            for path, value in (step.get("expect") or {}).items():
+                if str(path).split("/")[-1] == "cStat":
+                    values = value.get("in", []) if isinstance(value, dict) else [value]
+                    found |= {int(v) for v in values if str(v).isdigit()}
+        return found
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+def _check(sc: Scenario) -> None:
+    if not sc.name or not sc.description:
+        raise ScenarioError(f"{sc.file}: every scenario needs a name and a description")
+    unknown = set(sc.setup) - SETUP_KINDS
+    if unknown:
+        raise ScenarioError(f"{sc.name}: unknown setup entries {sorted(unknown)}")
+    for i, step in enumerate(sc.steps):
+        kinds = [k for k in step if k in STEP_KINDS]
+        extra = set(step) - STEP_KINDS - {"expect", "name"}
+        if len(kinds) != 1 or extra:
+            raise ScenarioError(f"{sc.name} step {i + 1}: one of {sorted(STEP_KINDS)} (+ expect), got {sorted(step)}")
+
+
+def load(directory: str | Path) -> list[Scenario]:
+    out: list[Scenario] = []
+    names: set[str] = set()
+    for path in sorted(Path(directory).glob("*.y*ml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        items = data.get("scenarios") if isinstance(data, dict) and "scenarios" in data else [data]
+        defaults = {k: v for k, v in data.items() if k in ("settings", "target")} if "scenarios" in data else {}
+        for item in items:
+            item = {**defaults, **item}
+            sc = Scenario(name=str(item.get("name", "")), description=str(item.get("description", "")).strip(),
+                          steps=list(item.get("steps") or []), setup=dict(item.get("setup") or {}),
+                          settings=dict(item.get("settings") or {}), target=str(item.get("target", "any")),
+                          file=path.name, teardown=list(item.get("teardown") or []))
+            _check(sc)
+            if sc.name in names:
+                raise ScenarioError(f"{path.name}: duplicate scenario name {sc.name}")
+            names.add(sc.name)
+            out.append(sc)
+    return out
+
+
+def default_directory() -> Path:
+    here = Path(__file__).resolve().parents[3] / "scenarios"
+    return here if here.is_dir() else Path.cwd() / "scenarios"

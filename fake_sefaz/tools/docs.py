@@ -1,0 +1,83 @@
+"""The README's reference tables, generated from the code so they cannot drift:
+services (services/), settings (settings.py) and cStat codes (answers.py + codes.py).
+
+`python -m fake_sefaz.tools.docs` rewrites the generated blocks of README.md; tests/test_docs.py fails when
+README.md differs from what this module renders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from pathlib import Path
+
+from fake_sefaz.domain import codes
+from fake_sefaz.tools.answers import answerable
+from fake_sefaz.services import all_services
+from fake_sefaz.server.settings import ENV_PREFIX, Settings
+
+
+def services_table() -> str:
+    rows = ["| Service | URL with default settings | Operation | Payload root → answer | WSDL (`GET <url>?wsdl`) "
+            "| Codes it answers itself |", "|---|---|---|---|---|---|"]
+    for s in all_services():
+        answer = "ret" + s.root[0].upper() + s.root[1:] if s.root != "ConsCad" else "retConsCad"
+        rows.append(f"| `{s.name}` | `http://127.0.0.1:8080/{s.name}` | `{s.operation}` | `{s.root}` → `{answer}` | `{s.wsdl_file}` | "
+                    f"{', '.join(str(c) for c in s.codes)} |")
+    return "\n".join(rows)
+
+
+def settings_table() -> str:
+    rows = ["| Setting | Environment variable | Default | What it does |", "|---|---|---|---|"]
+    for f in dataclasses.fields(Settings):
+        default = f.default
+        if isinstance(default, tuple):
+            default = ",".join(default) or "(empty)"
+        doc = f.metadata.get("doc", "").replace("|", "\\|")
+        rows.append(f"| `{f.name}` | `{ENV_PREFIX}{f.name.upper()}` | `{default}` | {doc} |")
+    return "\n".join(rows)
+
+
+def cstat_table() -> str:
+    rows = ["| cStat | xMotivo (catalogue text) | Answered by (MOC rule id and module, or service) |", "|---|---|---|"]
+    for code, where in answerable().items():
+        text = codes.text(code).replace("|", "\\|")
+        rows.append(f"| {code} | {text} | {'; '.join(where)} |")
+    return "\n".join(rows)
+
+
+FEATURE_ORDER = ("events", "registry", "nfce", "faults", "scenarios", "perf")
+
+
+def features() -> str:
+    """The feature sections, kept in docs/readme/<feature>.md beside the code they describe."""
+    folder = Path(__file__).resolve().parents[2] / "docs" / "readme"
+    parts = []
+    for name in FEATURE_ORDER:
+        path = folder / f"{name}.md"
+        if path.exists():
+            parts.append("#" + path.read_text(encoding="utf-8").strip())  # '## X' becomes '### X'
+    return "\n\n".join(parts)
+
+
+BLOCKS = {"services": services_table, "settings": settings_table, "cstat": cstat_table, "features": features}
+
+
+def render(readme: str) -> str:
+    for name, fn in BLOCKS.items():
+        pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->\n)(?:.*?\n)?(<!-- END generated:{name} -->)", re.S)
+        if not pattern.search(readme):
+            raise ValueError(f"README lacks the generated:{name} block")
+        readme = pattern.sub(lambda m: m.group(1) + fn() + "\n" + m.group(2), readme)
+    return readme
+
+
+def main(argv: list[str] | None = None) -> int:
+    path = Path(argv[0] if argv else "README.md")
+    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
