@@ -77,11 +77,20 @@ def test_window_168h_edges(issuer, clock):
 def test_910_911_912_substitute_key(issuer):
     orig, sub = pair(issuer)
     bad_dv = sub.key[:43] + str((int(sub.key[43]) + 1) % 10)
-    assert ev_stat(subst(issuer, orig, bad_dv))[0] == "910"
-    assert ev_stat(subst(issuer, orig, orig.key))[0] == "911"
+    # MOC 7.00 §5.9: one text per P31 row, naming the failing condition
+    assert ev_stat(subst(issuer, orig, bad_dv)) == ("910", "Rejeição: Chave de Acesso NFe Substituta inválida (Dígito)")
+    assert ev_stat(subst(issuer, orig, orig.key)) == (
+        "911", "Rejeição: Chave de Acesso NFe Substituta incorreta (mesma Chave de Acesso)")
     ym = datetime.now().strftime("%y%m")
     other_model = build_key(35, ym, issuer.cnpj, 55, 1, 123, 9, "13572468")
-    assert ev_stat(subst(issuer, orig, other_model))[0] == "911"
+    assert ev_stat(subst(issuer, orig, other_model)) == ("911", "Rejeição: Chave de Acesso NFe Substituta incorreta (Modelo)")
+    other_uf = build_key(33, ym, issuer.cnpj, 65, 1, 123, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, other_uf)) == ("911", "Rejeição: Chave de Acesso NFe Substituta incorreta (Código da UF)")
+    two_months_before = (datetime.now().replace(day=1) - timedelta(days=40)).strftime("%y%m")
+    too_old = build_key(35, two_months_before, issuer.cnpj, 65, 1, 123, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, too_old)) == ("911", "Rejeição: Chave de Acesso NFe Substituta incorreta (Ano-Mes)")
+    bad_model = build_key(35, ym, issuer.cnpj, 57, 1, 123, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, bad_model)) == ("910", "Rejeição: Chave de Acesso NFe Substituta inválida (Modelo)")
     missing = build_key(35, ym, issuer.cnpj, 65, 1, 999_999_998, 9, "13572468")
     assert ev_stat(subst(issuer, orig, missing))[0] == "912"
 

@@ -7,6 +7,7 @@ Features add their group here, in the position the MOC gives it.
 
 from __future__ import annotations
 
+from fake_sefaz.rules.ibscbs import IBSCBS_RULES
 from fake_sefaz.rules.nfce import NFCE_OUTCOME_RULES, NFCE_RULES, zx_qr_code
 from fake_sefaz.rules.nfe import NFE_RULES
 from fake_sefaz.rules.registry import REGISTRY_DENIALS, REGISTRY_REJECTIONS
@@ -16,6 +17,9 @@ NFE_PIPELINE: tuple = (
     *NFE_RULES,
     # NFC-e (model 65) groups B, E, I, W (each rule returns at once for other models), then the QR code (ZX).
     *NFCE_RULES,
+    # IBS/CBS/IS of the tax reform (NT 2025.002-RTC): groups B, I, UB, W of the RTC rows, judged only on notes that
+    # fill those fields, plus B25-90 (ICMS or ISSQN on every item), which every note may fail.
+    *IBSCBS_RULES,
     zx_qr_code,
     # Issuer IE and accreditation, recipient IE (registry rejections: 229 209 230 231 203 781 233).
     *REGISTRY_REJECTIONS,

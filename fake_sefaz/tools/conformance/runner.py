@@ -119,6 +119,13 @@ def find(root: etree._Element, path: str) -> etree._Element:
 def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
     for e in edits or ():
         el = find(root, str(e.get("path", ".")))
+        if "insert_xml" in e:  # a fragment in the NF-e namespace: {path, insert_xml: "<a><b>1</b></a>", where: after|into}
+            new = etree.fromstring(f'<w xmlns="{NFE}">{e["insert_xml"]}</w>')[0]
+            if e.get("where", "after") == "into":
+                el.append(new)
+            else:
+                el.addnext(new)
+            continue
         if "insert_after" in e:  # a new element after this one: {path, insert_after: IE, text: "..."}
             new = etree.Element(_qname(str(e["insert_after"])))
             new.text = None if e.get("text") is None else str(e["text"])
@@ -368,6 +375,14 @@ class Play:
             ind.text = "1"
             value = self.party(spec.get("recipient"))["ie"] if spec["recipient_ie"] is True else spec["recipient_ie"]
             apply_edits(nfe, [{"path": "infNFe/dest/indIEDest", "insert_after": "IE", "text": value}])
+        if spec.get("delivery_days") is not None:  # ide/dPrevEntrega, days after dhEmi (B10a, NT 2025.002-RTC)
+            dh = nfe.find(f"{N}infNFe/{N}ide/{N}dhEmi")
+            day = datetime.fromisoformat(dh.text).date() + timedelta(days=int(spec["delivery_days"]))
+            apply_edits(nfe, [{"path": "infNFe/ide/dhEmi", "insert_after": "dPrevEntrega", "text": day.isoformat()}])
+        if spec.get("ibscbs") is not None:  # IBS/CBS groups of the tax reform (emitter/ibscbs.py), before edits
+            from fake_sefaz.emitter.ibscbs import add_ibscbs
+
+            add_ibscbs(nfe, **(spec["ibscbs"] or {}))
         apply_edits(nfe, spec.get("edit"))
         for rk in _as_list(spec.get("rekey")):
             rekey(nfe, int(rk["at"]), str(rk.get("text", "")), rk.get("dv"))
