@@ -68,6 +68,13 @@ class Decision:
     cstat: int  # 100 or the code of the first failing rule
     suffix: str = ""
     messages: tuple[tuple[int, str], ...] = ()  # (cMsg, xMsg) for infProt, e.g. NFC-e QR warnings
+    meaning: str | None = None  # the rule id of a reused code's other text (codes.MEANINGS): never a stored outcome
+
+    @property
+    def stored(self) -> bool:
+        """Whether this outcome keeps the document and uses its number (authorization, denial). A code answered
+        with another meaning (302/303 as NT 2024.001's rejections) is a rejection."""
+        return self.cstat in STORED_OUTCOMES and self.meaning is None
 
 
 def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Decision:
@@ -86,7 +93,7 @@ def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Deci
     rejection = first_failure(req.auth.nfe_pipeline, ctx)
     messages = tuple(ctx.notes.get("messages", ()))
     if rejection is not None:
-        return Decision(doc, rejection.cstat, rejection.suffix, messages)
+        return Decision(doc, rejection.cstat, rejection.suffix, messages, rejection.meaning)
     return Decision(doc, 100, "", messages)
 
 
@@ -127,7 +134,7 @@ def gh03_number_voided(tx: Tx, doc: NFeView, tpAmb: int) -> None:
 
 
 def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None,
-             messages: tuple[tuple[int, str], ...] = ()) -> etree._Element:
+             messages: tuple[tuple[int, str], ...] = (), meaning: str | None = None) -> etree._Element:
     prot = ret("protNFe")
     inf = etree.SubElement(prot, N + "infProt")
     if nProt:
@@ -141,7 +148,7 @@ def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: st
     if doc.digest_value:
         add(inf, "digVal", doc.digest_value)
     add(inf, "cStat", cstat)
-    add(inf, "xMotivo", req.motivo(cstat, suffix))
+    add(inf, "xMotivo", req.motivo(cstat, suffix, meaning))
     for cMsg, xMsg in messages[:5]:  # TProtNFe: up to 5 (cMsg, xMsg) pairs, the UF's messages to the issuer
         add(inf, "cMsg", cMsg)
         add(inf, "xMsg", xMsg[:255])
@@ -154,7 +161,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
 
     # The series this lot uses, locked in one order so two lots never wait on each other crosswise.
     series = sorted({numbering_key(req.tpAmb, d.doc.issuer, int(d.doc.mod), int(d.doc.serie))
-                     for d in decisions if d.cstat in STORED_OUTCOMES})
+                     for d in decisions if d.stored})
 
     def unit(tx: Tx) -> tuple[str, list[etree._Element]]:
         for key in series:
@@ -163,15 +170,15 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
         prots: list[etree._Element] = []
         prot_texts: list[str] = []  # serialized once, for the document row and the lot's items
         for d in decisions:
-            cstat, suffix = d.cstat, d.suffix
-            if cstat in STORED_OUTCOMES:
+            cstat, suffix, meaning = d.cstat, d.suffix, d.meaning
+            if d.stored:
                 try:
                     gh01_same_key(tx, d.doc)
                     gh02_same_number(tx, d.doc, req.tpAmb)
                     gh03_number_voided(tx, d.doc, req.tpAmb)
                 except Rejection as rej:
-                    cstat, suffix = rej.cstat, rej.suffix
-            if cstat in STORED_OUTCOMES:
+                    cstat, suffix, meaning = rej.cstat, rej.suffix, rej.meaning
+            if cstat in STORED_OUTCOMES and meaning is None:
                 nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
                 prot = prot_nfe(req, d.doc, cstat, suffix, nProt, d.messages)
                 prot_text = etree.tostring(prot, encoding="unicode")
@@ -184,7 +191,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
                     nfe_xml=etree.tostring(d.doc.element, encoding="unicode"),
                 ))
             else:
-                prot = prot_nfe(req, d.doc, cstat, suffix)
+                prot = prot_nfe(req, d.doc, cstat, suffix, meaning=meaning)
                 prot_text = etree.tostring(prot, encoding="unicode")
             prots.append(prot)
             prot_texts.append(prot_text)

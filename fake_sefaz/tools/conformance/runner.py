@@ -384,6 +384,10 @@ class Play:
 
             add_ibscbs(nfe, **(spec["ibscbs"] or {}))
         apply_edits(nfe, spec.get("edit"))
+        if spec.get("csrt"):  # infRespTec/idCSRT + hashCSRT for this note's key (NT 2018.005): {id: "01", csrt: ...}
+            from fake_sefaz.emitter.csrt import add_csrt
+
+            add_csrt(nfe, str(spec["csrt"]["id"]), str(spec["csrt"]["csrt"]))
         for rk in _as_list(spec.get("rekey")):
             rekey(nfe, int(rk["at"]), str(rk.get("text", "")), rk.get("dv"))
         sign = spec.get("sign", "default")

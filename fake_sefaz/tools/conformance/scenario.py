@@ -37,7 +37,11 @@ clock steps); edits `{path, add: other/path}` (sum of two amounts), paths may in
 `issuer_ie` (the emit/IE as given, null removes it; default: the issuer's IE in this scenario, ${issuer.ie});
 `recipient` may also name a made-up party (dest = its CNPJ); `recipient_ie: true` (indIEDest=1, the recipient's
 IE ${recipient.ie} inserted after it, indFinal=0) or an IE as given; edit `{path, insert_after: TAG, text: t}`
-inserts a new element TAG (text t) right after the element at path;
+inserts a new element TAG (text t) right after the element at path; edit `{path, insert_xml: "<a><b>1</b></a>",
+where: after|into}` inserts a fragment in the NF-e namespace after (or as the last child of) the element at path;
+`ibscbs: {cst, cClassTrib, ...}` adds IBS/CBS groups and IBSCBSTot (emitter/ibscbs.py) before the edits;
+`csrt: {id, csrt}` adds infRespTec/idCSRT and hashCSRT for the note's key; `delivery_days: n` adds ide/dPrevEntrega
+n days after dhEmi;
 `qr: {version: 2|3, csc: <csc name>|{id, token}, csc_id, token, key: identity (v3 offline), base_url, url_chave,
 of: doc (another note's code), text: "{qr_url}?p={key}|...", replace: [[old, new]]}` inserts infNFeSupl after signing.
 Every authorization answered (100/150) is remembered: events quote it.
