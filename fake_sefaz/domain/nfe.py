@@ -108,5 +108,12 @@ class NFeView:
         return self.inf.iterchildren(N + "det")
 
     @cached_property
+    def amounts(self):
+        """Items, totals, payment and billing read once (domain/amounts.py), for the content rules."""
+        from fake_sefaz.domain.amounts import extract
+
+        return extract(self.inf)
+
+    @cached_property
     def digest_value(self) -> str:
         return self.element.findtext(f"{D}Signature/{D}SignedInfo/{D}Reference/{D}DigestValue") or ""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -189,7 +188,7 @@ def gc02_issued_too_long_ago(ctx: NFeContext) -> None:
         raise Rejection(228)
 
 
-# --- Homologation and totals ---------------------------------------------------------------------------
+# --- Homologation (the totals, W07-10 564 and W16-10 610, are in rules/totals.py) ---------------------------------------------------------------------------
 
 @rule("GD01", 598)
 def gd01_homologation_recipient(ctx: NFeContext) -> None:
@@ -200,41 +199,11 @@ def gd01_homologation_recipient(ctx: NFeContext) -> None:
             raise Rejection(598)
 
 
-@rule("GE01", 564)
-def ge01_products_total(ctx: NFeContext) -> None:
-    """564: ICMSTot/vProd must be the sum of the items' vProd that compose the total (indTot=1)."""
-    total = Decimal(0)
-    for det in ctx.doc.items():
-        prod = det.find(N + "prod")
-        if prod.findtext(N + "indTot") == "1":
-            total += Decimal(prod.findtext(N + "vProd") or "0")
-    if total != ctx.doc.total("vProd"):
-        raise Rejection(564)
-
-
-_VNF_PLUS = ("vST", "vFCPST", "vFrete", "vSeg", "vOutro", "vII", "vIPI", "vIPIDevol")
-
-
-@rule("GE02", 610)
-def ge02_note_total(ctx: NFeContext) -> None:
-    """610: vNF = vProd - vDesc - vICMSDeson (when deducted) + vST + vFCPST + vFrete + vSeg + vOutro + vII
-    + vIPI + vIPIDevol + vServ (ISSQN)."""
-    d = ctx.doc
-    expected = d.total("vProd") - d.total("vDesc") + sum((d.total(n) for n in _VNF_PLUS), Decimal(0))
-    if any(el.text == "1" for el in d.inf.iter(N + "indDeduzDeson")):
-        expected -= d.total("vICMSDeson")
-    issqn = d.inf.findtext(N + "total/" + N + "ISSQNtot/" + N + "vServ")
-    if issqn:
-        expected += Decimal(issqn)
-    if expected != d.total("vNF"):
-        raise Rejection(610)
-
-
 NFE_RULES = (
     e_certificate, f01_signature_profile, f02_signature_value, f03_cnpj_base, f03a_cpf,
     ga02_environment, ga03_issuer_uf,
     gb01_key_dv, gb02_key_uf, gb03_key_year, gb04_key_month, gb05_key_issuer, gb06_key_model, gb07_key_number,
     gb08_key_uf_authorizer, gb09_key_month_of_issue, gb10_key_cnf, gb11_key_fields, gb12_cnf_format,
     gc01_issued_after_receipt, gc02_issued_too_long_ago,
-    gd01_homologation_recipient, ge01_products_total, ge02_note_total,
+    gd01_homologation_recipient,
 )

@@ -7,15 +7,23 @@ Features add their group here, in the position the MOC gives it.
 
 from __future__ import annotations
 
+from fake_sefaz.rules.arithmetic import ARITHMETIC_RULES
 from fake_sefaz.rules.nfce import NFCE_OUTCOME_RULES, NFCE_RULES, zx_qr_code
 from fake_sefaz.rules.nfe import NFE_RULES
+from fake_sefaz.rules.payment import PAYMENT_RULES
 from fake_sefaz.rules.registry import REGISTRY_DENIALS, REGISTRY_REJECTIONS
+from fake_sefaz.rules.totals import TOTALS_RULES
 
 # Everything checked on one NF-e before the store is consulted, in order.
 NFE_PIPELINE: tuple = (
     *NFE_RULES,
     # NFC-e (model 65) groups B, E, I, W (each rule returns at once for other models), then the QR code (ZX).
     *NFCE_RULES,
+    # Content rules in MOC order (content-rules.md §0.3): item arithmetic (I, N, NA), totals (W), billing and
+    # payment (Y, YA); the QR code (ZX) comes after them.
+    *ARITHMETIC_RULES,
+    *TOTALS_RULES,
+    *PAYMENT_RULES,
     zx_qr_code,
     # Issuer IE and accreditation, recipient IE (registry rejections: 229 209 230 231 203 781 233).
     *REGISTRY_REJECTIONS,

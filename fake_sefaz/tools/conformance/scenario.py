@@ -37,7 +37,9 @@ clock steps); edits `{path, add: other/path}` (sum of two amounts), paths may in
 `issuer_ie` (the emit/IE as given, null removes it; default: the issuer's IE in this scenario, ${issuer.ie});
 `recipient` may also name a made-up party (dest = its CNPJ); `recipient_ie: true` (indIEDest=1, the recipient's
 IE ${recipient.ie} inserted after it, indFinal=0) or an IE as given; edit `{path, insert_after: TAG, text: t}`
-inserts a new element TAG (text t) right after the element at path;
+inserts a new element TAG (text t) right after the element at path; `{path, append: TAG, text: t}` appends a
+new last child (a group: append its children next, with path pointing at it); `{path, copy: other/path, chars: n}`
+sets the text to another element's (its first n characters: `chars: 10` takes the date of a dhEmi);
 `qr: {version: 2|3, csc: <csc name>|{id, token}, csc_id, token, key: identity (v3 offline), base_url, url_chave,
 of: doc (another note's code), text: "{qr_url}?p={key}|...", replace: [[old, new]]}` inserts infNFeSupl after signing.
 Every authorization answered (100/150) is remembered: events quote it.
