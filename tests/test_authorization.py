@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
-from authz_support import N, assert_valid, field, inf, key_of, prot_of, rekey, setf
+from support.authz import N, assert_valid, field, inf, key_of, prot_of, rekey, setf
 from fake_sefaz.domain import codes
 from fake_sefaz.emitter.client import cons_sit_nfe
 from fake_sefaz.emitter.signer import Signer
@@ -263,8 +263,8 @@ def test_228_issued_too_long_ago(emitter):
 
 
 def test_564_products_total(emitter):
-    def edit(nfe):
-        vprod = field(nfe, "det/prod/vProd")
+    def edit(nfe):  # the total, not an item: an item's vProd would first fail its own arithmetic (629)
+        vprod = field(nfe, "total/ICMSTot/vProd")
         vprod.text = f"{float(vprod.text) + 1:.2f}"
     expect(emitter.authorize(_signed_after(emitter, edit)), 564)
 

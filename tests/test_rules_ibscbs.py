@@ -1,5 +1,5 @@
 """IBS / CBS / IS rules of NT 2025.002-RTC (rules/ibscbs.py) called with no server and no database: a factory NF-e with
-the groups of emitter/ibscbs.py, broken one field at a time (tests/ibscbs_cases.py, the same notes scenarios/ibscbs.yaml
+the groups of emitter/ibscbs.py, broken one field at a time (tests/support/ibscbs_cases.py, the same notes scenarios/ibscbs.yaml
 sends), judged by the rule group; the exact cStat and xMotivo are asserted, and the rule that answers is the one the
 case names."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from ibscbs_cases import CASES, VALID, Case
+from support.ibscbs_cases import CASES, VALID, Case
 
 from fake_sefaz.domain import codes, tables
 from fake_sefaz.domain.nfe import NFeView

@@ -108,6 +108,13 @@ class NFeView:
         return self.inf.iterchildren(N + "det")
 
     @cached_property
+    def amounts(self):
+        """Items, totals, payment and billing read once (domain/amounts.py), for the content rules."""
+        from fake_sefaz.domain.amounts import extract
+
+        return extract(self.inf)
+
+    @cached_property
     def ibscbs(self):
         """The IBS/CBS/IS fields of the tax reform (domain/ibscbs.py), read once."""
         from fake_sefaz.domain import ibscbs

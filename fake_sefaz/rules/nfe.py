@@ -7,18 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from fake_sefaz.domain import keys, signature, ufs
 from fake_sefaz.domain.certificates import SignerInfo, TrustStore
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.nfe import NFeView
 from fake_sefaz.domain.protocol import parse_dh
-from fake_sefaz.server.settings import Settings
 from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import rule
 from fake_sefaz.rules import signature as sigrules
+
+if TYPE_CHECKING:
+    from fake_sefaz.rules.ports import RegistryReads
+    from fake_sefaz.server.settings import Settings
 
 HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 
@@ -31,12 +34,10 @@ class NFeContext:
     acting_tpAmb: int
     settings: Settings
     trust: TrustStore
-    auth: object = None  # the Authorizer, for rules that read the registry or the store (read-only)
-
-    @property
-    def verifier(self):
-        """The worker's signature verifier (rule F02), when the context belongs to an Authorizer."""
-        return getattr(self.auth, "verifier", None)
+    # Read-only ports (rules/ports.py): the registry and CSC tokens. None in unit tests of rules that read
+    # neither: the registry rules then judge nothing, as with an empty registry.
+    reads: "RegistryReads | None" = None
+    verifier: Any = None  # the worker's signature verifier (rule F02); None: xmlsec alone
     sig: signature.SignatureParts | None = None
     signer: SignerInfo | None = None
     notes: dict = field(default_factory=dict)
@@ -197,7 +198,7 @@ def e01_10_nfe_recipient(ctx: NFeContext) -> None:
         raise Rejection(719)
 
 
-# --- Homologation and totals ---------------------------------------------------------------------------
+# --- Homologation (the totals, W07-10 564 and W16-10 610, are in rules/totals.py) ---------------------------------------------------------------------------
 
 @rule("GD01", 598)
 def gd01_homologation_recipient(ctx: NFeContext) -> None:
@@ -208,41 +209,11 @@ def gd01_homologation_recipient(ctx: NFeContext) -> None:
             raise Rejection(598)
 
 
-@rule("GE01", 564)
-def ge01_products_total(ctx: NFeContext) -> None:
-    """564: ICMSTot/vProd must be the sum of the items' vProd that compose the total (indTot=1)."""
-    total = Decimal(0)
-    for det in ctx.doc.items():
-        prod = det.find(N + "prod")
-        if prod.findtext(N + "indTot") == "1":
-            total += Decimal(prod.findtext(N + "vProd") or "0")
-    if total != ctx.doc.total("vProd"):
-        raise Rejection(564)
-
-
-_VNF_PLUS = ("vST", "vFCPST", "vFrete", "vSeg", "vOutro", "vII", "vIPI", "vIPIDevol")
-
-
-@rule("GE02", 610)
-def ge02_note_total(ctx: NFeContext) -> None:
-    """610: vNF = vProd - vDesc - vICMSDeson (when deducted) + vST + vFCPST + vFrete + vSeg + vOutro + vII
-    + vIPI + vIPIDevol + vServ (ISSQN)."""
-    d = ctx.doc
-    expected = d.total("vProd") - d.total("vDesc") + sum((d.total(n) for n in _VNF_PLUS), Decimal(0))
-    if any(el.text == "1" for el in d.inf.iter(N + "indDeduzDeson")):
-        expected -= d.total("vICMSDeson")
-    issqn = d.inf.findtext(N + "total/" + N + "ISSQNtot/" + N + "vServ")
-    if issqn:
-        expected += Decimal(issqn)
-    if expected != d.total("vNF"):
-        raise Rejection(610)
-
-
 NFE_RULES = (
     e_certificate, f01_signature_profile, f02_signature_value, f03_cnpj_base, f03a_cpf,
     ga02_environment, ga03_issuer_uf,
     gb01_key_dv, gb02_key_uf, gb03_key_year, gb04_key_month, gb05_key_issuer, gb06_key_model, gb07_key_number,
     gb08_key_uf_authorizer, gb09_key_month_of_issue, gb10_key_cnf, gb11_key_fields, gb12_cnf_format,
     gc01_issued_after_receipt, gc02_issued_too_long_ago,
-    e01_10_nfe_recipient, gd01_homologation_recipient, ge01_products_total, ge02_note_total,
+    e01_10_nfe_recipient, gd01_homologation_recipient,
 )

@@ -110,6 +110,12 @@ class Settings:
                                        "false keeps denying model 55 as DF Portaria 403/2009 does")
     suspension_days: int = setting(30, "301/302: a fisco suspension after notice makes the taxpayer irregular after more than this many days (DF art. 10 §9 II)")
     cons_cad_cpf: bool = setting(True, "CadConsultaCadastro4 answers queries by CPF; false -> 262")
+    # --- content rules: totals limits per UF (issue 17, MOC W03-20, W04-20, W06-20, W16-20; "" = rule off)
+    limit_total_vbc: str = setting("", "935: ICMSTot/vBC above this limit (e.g. 200000.00; the UF sets it, NT 2019.001)")
+    limit_total_vicms: str = setting("", "417: ICMSTot/vICMS above this limit")
+    limit_total_vst: str = setting("", "418: ICMSTot/vST above this limit")
+    limit_total_vnf: str = setting("", "628: vNF above this limit (model 55; NFC-e: nfce_max_vnf, 780)")
+    payment_sum_nfe: bool = setting(True, "865 (payments below vNF) also for NF-e, model 55: NT 2025.001 made the rule national but marks the NF-e part future")
     # --- performance (issue 7)
     signature_verifier: str = setting("fast", "rule F02 (297): \"fast\" accepts a valid signature of the profile's "
                                       "exact shape with lxml C14N + hashlib + cryptography (~2x faster, checked "

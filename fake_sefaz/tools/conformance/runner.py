@@ -131,8 +131,15 @@ def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
             new.text = None if e.get("text") is None else str(e["text"])
             el.addnext(new)
             continue
+        if "append" in e:  # a new last child of this element: {path, append: card, text: "..."} (groups, too)
+            new = etree.SubElement(el, _qname(str(e["append"])))
+            new.text = None if e.get("text") is None else str(e["text"])
+            continue
         if "text" in e:
             el.text = None if e["text"] is None else str(e["text"])
+        if "copy" in e:  # the text of another element, optionally its first `chars` characters (a date of dhEmi)
+            source = find(root, str(e["copy"])).text or ""
+            el.text = source[: int(e["chars"])] if e.get("chars") else source
         if "attr" in e:
             el.set(e["attr"], str(e.get("value", "")))
         if "delattr" in e:

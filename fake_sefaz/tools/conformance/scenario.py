@@ -37,7 +37,10 @@ clock steps); edits `{path, add: other/path}` (sum of two amounts), paths may in
 `issuer_ie` (the emit/IE as given, null removes it; default: the issuer's IE in this scenario, ${issuer.ie});
 `recipient` may also name a made-up party (dest = its CNPJ); `recipient_ie: true` (indIEDest=1, the recipient's
 IE ${recipient.ie} inserted after it, indFinal=0) or an IE as given; edit `{path, insert_after: TAG, text: t}`
-inserts a new element TAG (text t) right after the element at path; edit `{path, insert_xml: "<a><b>1</b></a>",
+inserts a new element TAG (text t) right after the element at path; `{path, append: TAG, text: t}` appends a
+new last child (a group: append its children next, with path pointing at it); `{path, copy: other/path, chars: n}`
+sets the text to another element's (its first n characters: `chars: 10` takes the date of a dhEmi);
+edit `{path, insert_xml: "<a><b>1</b></a>",
 where: after|into}` inserts a fragment in the NF-e namespace after (or as the last child of) the element at path;
 `ibscbs: {cst, cClassTrib, ...}` adds IBS/CBS groups and IBSCBSTot (emitter/ibscbs.py) before the edits;
 `csrt: {id, csrt}` adds infRespTec/idCSRT and hashCSRT for the note's key; `delivery_days: n` adds ide/dPrevEntrega
