@@ -9,6 +9,7 @@ import pytest
 
 from support.events import Issuer, Note, ev_stat, subst_det
 from fake_sefaz.emitter.client import cons_sit_nfe
+from fake_sefaz.tools.conformance.runner import apply_edits
 from fake_sefaz.emitter.factory import NFeFactory, access_key, wrap_lot
 from fake_sefaz.domain.keys import build_key
 from fake_sefaz.domain.xml import N
@@ -132,22 +133,17 @@ def test_915_to_919_substitute_content(issuer):
     other = send(issuer, fb.build_nfce(nNF=random.randint(1, 900_000_000), tpEmis=9,
                                         dhEmi=(issuer.now() - timedelta(minutes=5)).astimezone(BRT)))
     assert ev_stat(subst(issuer, orig, other.key))[0] == "915"
-    # 916: same vNF, other vICMS
-    orig, sub = pair(issuer, edit=_set(tot + N + "vICMS", "0.01"))
+    # 916: same vNF, other vICMS (one cent more on the first item and in the total: still a valid note, as
+    # the item arithmetic (N17, ±0,01) and the totals (W04) rules demand)
+    orig, sub = pair(issuer, edit=lambda nfe: apply_edits(nfe, [
+        {"path": "infNFe/det/imposto/ICMS/ICMS00/vICMS", "add": "0.01"},
+        {"path": "infNFe/total/ICMSTot/vICMS", "add": "0.01"}]))
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "916"
     # 917: another recipient
     orig, sub = pair(issuer, orig_kw={"dest_doc": "52998224725"}, sub_kw={"dest_doc": "11144477735"})
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "917"
-
-    # 918: one item fewer, same total (the last item's value moved to the first)
-    def merge(nfe):
-        inf = nfe.find(N + "infNFe")
-        dets = inf.findall(N + "det")
-        first, last = dets[0].find(N + "prod"), dets[-1].find(N + "prod")
-        total = float(first.findtext(N + "vProd")) + float(last.findtext(N + "vProd"))
-        first.find(N + "vProd").text = f"{total:.2f}"
-        inf.remove(dets[-1])
-    orig, sub = pair(issuer, edit=merge)
+    # 918: one item fewer, same total: the last item folded into the first
+    orig, sub = pair(issuer, edit=lambda nfe: apply_edits(nfe, [{"path": "infNFe/det[3]", "fold_into": "infNFe/det[1]"}]))
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "918"
     # 919: an item with another product code
     orig, sub = pair(issuer, edit=_set(f"{N}infNFe/{N}det/{N}prod/{N}cProd", "999999"))

@@ -8,6 +8,8 @@ against an endpoint without /admin/health; scenarios with their own `settings` a
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 import copy
 import random
 import re
@@ -116,6 +118,33 @@ def find(root: etree._Element, path: str) -> etree._Element:
     return el
 
 
+
+def _amount(root: etree._Element, value: object) -> Decimal:
+    """A literal amount ("0.01") or the amount at a path of the document."""
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return Decimal(find(root, str(value)).text or "0")
+
+
+def _fold_item(det: etree._Element, into: etree._Element) -> None:
+    """Fold item `det` into item `into`: every value (v*) of det's prod and imposto is added to the same element
+    of `into`, whose quantities become 1 at the summed price, and det is removed. The note keeps its totals and
+    stays valid under the item rules (qCom x vUnCom = vProd, vBC x aliquota = imposto, within ±0,01)."""
+    tree = det.getroottree()
+    base = tree.getelementpath(det)
+    for el in det.iter():
+        if el is det or not etree.QName(el).localname.startswith("v") or len(el) or not el.text:
+            continue
+        twin = into.find("." + tree.getelementpath(el)[len(base):])
+        if twin is not None:
+            twin.text = f"{Decimal(twin.text or '0') + Decimal(el.text):.2f}"
+    prod = into.find(N + "prod")
+    for qty, unit in (("qCom", "vUnCom"), ("qTrib", "vUnTrib")):
+        prod.find(N + qty).text = "1.0000"
+        prod.find(N + unit).text = prod.findtext(N + "vProd")
+    det.getparent().remove(det)
+
 def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
     for e in edits or ():
         el = find(root, str(e.get("path", ".")))
@@ -144,10 +173,11 @@ def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
             el.set(e["attr"], str(e.get("value", "")))
         if "delattr" in e:
             el.attrib.pop(e["delattr"], None)
-        if "add" in e:  # this element's amount plus the amount at another path (2 decimals)
-            from decimal import Decimal
-
-            el.text = f"{Decimal(el.text or '0') + Decimal(find(root, str(e['add'])).text or '0'):.2f}"
+        if "add" in e:  # this element's amount plus a literal amount or the amount at another path (2 decimals)
+            el.text = f"{Decimal(el.text or '0') + _amount(root, e['add']):.2f}"
+        if "fold_into" in e:  # this item (det) folded into another: one item fewer, every total unchanged
+            _fold_item(el, find(root, str(e["fold_into"])))
+            continue
         if "tail" in e:
             el.tail = e["tail"]
         if "rename" in e:
