@@ -10,6 +10,7 @@ the tree again (issue 18: read each document once).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Iterator, Mapping
 
@@ -99,31 +100,128 @@ VALUE_GROUPS = ("gIBSCBS", "gIBSCBSMono", "gTransfCred", "gAjusteCompet", "gEsto
 OTHER_TAXES = ("ICMS", "ISSQN", "IPI", "II", "PIS", "PISST", "COFINS", "COFINSST", "ICMSUFDest")
 
 
-@dataclass(frozen=True)
 class Document:
-    """The IBS/CBS view of one NF-e: document-level fields, items and totals."""
+    """The IBS/CBS view of one NF-e. The constructor only looks at tag names (what `filled` and B25-90 need, on every
+    note of the hot path); the items, totals and ide groups are read in full, once, when a rule first asks."""
 
-    year: int  # of dhEmi (rates and dates of the NT are by emission)
-    ide: Mapping[str, str]
-    refNFe: tuple[str, ...]
-    has_nfref: bool
-    modFrete: str
-    items: tuple[Item, ...]
-    totals: Fields | None  # total/IBSCBSTot
-    has_istot: bool
-    has_vnftot: bool
-    ide_groups: Fields  # ide's complex children (gCompraGov, gPagAntecipado) flattened
-    uf_emit: str
-    uf_dest: str
+    def __init__(self, inf: etree._Element, ide_texts: Mapping[str, str]) -> None:
+        self._inf = inf
+        self.ide = ide_texts
+        cut = len(N)
+        dets = []
+        for det in inf.iterchildren(N + "det"):
+            imposto = det.find(N + "imposto")
+            names = frozenset(c.tag[cut:] for c in imposto if isinstance(c.tag, str)) if imposto is not None \
+                else frozenset()
+            dets.append((det, imposto, names))
+        self._dets = dets
+        total = inf.find(N + "total")
+        self._total = total
+        self._total_names = frozenset(c.tag[cut:] for c in total if isinstance(c.tag, str)) \
+            if total is not None else frozenset()
+        dh = ide_texts.get("dhEmi", "")
+        self.year = int(dh[:4]) if dh[:4].isdigit() else 0
 
     @property
+    def has_istot(self) -> bool:
+        return "ISTot" in self._total_names
+
+    @property
+    def has_vnftot(self) -> bool:
+        return "vNFTot" in self._total_names
+
+    @property
+    def has_nfref(self) -> bool:
+        return "NFref" in self.ide
+
+    def lacks_icms_and_issqn(self) -> bool:
+        """B25-90: some item carries neither ICMS nor ISSQN."""
+        return any(not names & {"ICMS", "ISSQN"} for _, _, names in self._dets)
+
+    @cached_property
     def filled(self) -> bool:
         """RTC "Histórico" footnote: the IBS/CBS/IS rules run only when IBS/CBS/IS fields are filled."""
-        return (any(i.ibscbs is not None or i.is_ is not None or i.tpCredPresIBSZFM for i in self.items)
-                or self.totals is not None
-                or self.has_istot or self.has_vnftot or bool(self.ide_groups.values)
-                or any(self.ide.get(k) for k in ("cMunFGIBS", "tpNFDebito", "tpNFCredito", "dPrevEntrega"))
-                or self.ide.get("finNFe") in ("5", "6"))
+        if any(names & {"IBSCBS", "IS"} for _, _, names in self._dets):
+            return True
+        if self._total_names & {"IBSCBSTot", "ISTot", "vNFTot"}:
+            return True
+        ide = self.ide
+        if any(ide.get(k) for k in ("cMunFGIBS", "tpNFDebito", "tpNFCredito", "dPrevEntrega")) \
+                or "gCompraGov" in ide or "gPagAntecipado" in ide or ide.get("finNFe") in ("5", "6"):
+            return True
+        for det, _, _ in self._dets:
+            prod = det.find(N + "prod")
+            if prod is not None and prod.find(N + "tpCredPresIBSZFM") is not None:
+                return True
+        return False
+
+    @cached_property
+    def items(self) -> tuple[Item, ...]:
+        out = []
+        for det, imposto, names in self._dets:
+            ibscbs = is_ = None
+            if imposto is not None and names & {"IBSCBS", "IS"}:
+                for child in imposto:
+                    if child.tag == N + "IBSCBS":
+                        ibscbs = _fields(child)
+                    elif child.tag == N + "IS":
+                        is_ = _fields(child)
+            prod = det.find(N + "prod")
+            text = (lambda tag: (prod.findtext(N + tag) or "") if prod is not None else "")
+            vprod = text("vProd")
+            out.append(Item(
+                nItem=det.get("nItem") or "", vProd=Decimal(vprod) if vprod else ZERO,
+                has_icms="ICMS" in names, has_issqn="ISSQN" in names,
+                other_taxes=tuple(t for t in OTHER_TAXES if t in names), ibscbs=ibscbs, is_=is_,
+                has_comb=prod is not None and prod.find(N + "comb") is not None,
+                tpCredPresIBSZFM=text("tpCredPresIBSZFM"), indBemMovelUsado=text("indBemMovelUsado"),
+            ))
+        return tuple(out)
+
+    @cached_property
+    def totals(self) -> Fields | None:
+        """total/IBSCBSTot flattened, None when absent."""
+        tot = self._total.find(N + "IBSCBSTot") if "IBSCBSTot" in self._total_names else None
+        return None if tot is None else _fields(tot)
+
+    @cached_property
+    def _ide_parts(self) -> tuple[tuple[str, ...], Fields]:
+        groups: dict[str, str] = {}
+        refs: list[str] = []
+        ide = self._inf.find(N + "ide")
+        for child in ide if ide is not None else ():
+            if not isinstance(child.tag, str):
+                continue
+            name = child.tag[len(N):]
+            if name == "NFref":
+                ref = child.findtext(N + "refNFe")
+                if ref:
+                    refs.append(ref)
+            elif name in ("gCompraGov", "gPagAntecipado"):
+                groups.setdefault(name, "")
+                _flatten(child, name + "/", groups)
+        return tuple(refs), Fields(groups)
+
+    @property
+    def refNFe(self) -> tuple[str, ...]:
+        return self._ide_parts[0]
+
+    @property
+    def ide_groups(self) -> Fields:
+        """ide's complex children (gCompraGov, gPagAntecipado) flattened."""
+        return self._ide_parts[1]
+
+    @cached_property
+    def modFrete(self) -> str:
+        return self._inf.findtext(f"{N}transp/{N}modFrete") or ""
+
+    @cached_property
+    def uf_emit(self) -> str:
+        return self._inf.findtext(f"{N}emit/{N}enderEmit/{N}UF") or ""
+
+    @cached_property
+    def uf_dest(self) -> str:
+        return self._inf.findtext(f"{N}dest/{N}enderDest/{N}UF") or ""
 
     def items_with_ibscbs(self) -> Iterator[tuple[Item, Fields]]:
         for it in self.items:
@@ -131,69 +229,12 @@ class Document:
                 yield it, it.ibscbs
 
 
+def _fields(el: etree._Element) -> Fields:
+    out: dict[str, str] = {}
+    _flatten(el, "", out)
+    return Fields(out)
+
+
 def read(inf: etree._Element, ide_texts: Mapping[str, str]) -> Document:
-    """One pass over infNFe: the fields every IBS/CBS rule reads."""
-    items = []
-    for det in inf.iterchildren(N + "det"):
-        imposto = det.find(N + "imposto")
-        present = set()
-        ibscbs = is_ = None
-        if imposto is not None:
-            for child in imposto:
-                if not isinstance(child.tag, str):
-                    continue
-                name = child.tag[len(N):]
-                present.add(name)
-                if name == "IBSCBS":
-                    out: dict[str, str] = {}
-                    _flatten(child, "", out)
-                    ibscbs = Fields(out)
-                elif name == "IS":
-                    out = {}
-                    _flatten(child, "", out)
-                    is_ = Fields(out)
-        prod = det.find(N + "prod")
-        vprod = prod.findtext(N + "vProd") if prod is not None else None
-        items.append(Item(
-            nItem=det.get("nItem") or "", vProd=Decimal(vprod) if vprod else ZERO,
-            has_icms="ICMS" in present, has_issqn="ISSQN" in present,
-            other_taxes=tuple(t for t in OTHER_TAXES if t in present), ibscbs=ibscbs, is_=is_,
-            has_comb=prod is not None and prod.find(N + "comb") is not None,
-            tpCredPresIBSZFM=(prod.findtext(N + "tpCredPresIBSZFM") or "") if prod is not None else "",
-            indBemMovelUsado=(prod.findtext(N + "indBemMovelUsado") or "") if prod is not None else "",
-        ))
-    total = inf.find(N + "total")
-    totals = None
-    has_istot = has_vnftot = False
-    if total is not None:
-        tot = total.find(N + "IBSCBSTot")
-        if tot is not None:
-            out = {}
-            _flatten(tot, "", out)
-            totals = Fields(out)
-        has_istot = total.find(N + "ISTot") is not None
-        has_vnftot = total.find(N + "vNFTot") is not None
-    ide = inf.find(N + "ide")
-    groups: dict[str, str] = {}
-    refs: list[str] = []
-    has_nfref = False
-    if ide is not None:
-        for child in ide:
-            if not isinstance(child.tag, str):
-                continue
-            name = child.tag[len(N):]
-            if name == "NFref":
-                has_nfref = True
-                ref = child.findtext(N + "refNFe")
-                if ref:
-                    refs.append(ref)
-            elif name in ("gCompraGov", "gPagAntecipado"):
-                groups.setdefault(name, "")
-                _flatten(child, name + "/", groups)
-    dh = ide_texts.get("dhEmi", "")
-    year = int(dh[:4]) if dh[:4].isdigit() else 0
-    return Document(year=year, ide=ide_texts, refNFe=tuple(refs), has_nfref=has_nfref,
-                    modFrete=inf.findtext(f"{N}transp/{N}modFrete") or "", items=tuple(items), totals=totals,
-                    has_istot=has_istot, has_vnftot=has_vnftot, ide_groups=Fields(groups),
-                    uf_emit=inf.findtext(f"{N}emit/{N}enderEmit/{N}UF") or "",
-                    uf_dest=inf.findtext(f"{N}dest/{N}enderDest/{N}UF") or "")
+    """The IBS/CBS view of infNFe (NFeView.ibscbs caches it: one per document)."""
+    return Document(inf, ide_texts)

@@ -50,11 +50,6 @@ def _doc(ctx: NFeContext) -> rtc.Document:
     return ctx.doc.ibscbs
 
 
-def _filled(ctx: NFeContext) -> rtc.Document | None:
-    d = _doc(ctx)
-    return d if d.filled else None
-
-
 def _n(it: Item) -> str:
     return f"[nItem: {it.nItem}]"
 
@@ -157,9 +152,9 @@ def b25_90_icms_or_issqn(ctx: NFeContext) -> None:
     """1002: outside crédito/débito notes every item carries ICMS or ISSQN (PL_010 made the choice optional in the
     schema; this rule replaces the former schema error); not for a government receipt (tpOperGov 2)."""
     d = _doc(ctx)
-    if _ide(ctx, "finNFe") in ("5", "6") or d.ide_groups.text("gCompraGov/tpOperGov") == "2":
+    if not d.lacks_icms_and_issqn() or _ide(ctx, "finNFe") in ("5", "6"):
         return
-    if any(not it.has_icms and not it.has_issqn for it in d.items):
+    if d.ide_groups.text("gCompraGov/tpOperGov") != "2":
         raise Rejection(1002)
 
 
@@ -1166,17 +1161,23 @@ _WHEN_FILLED = (
 WHEN_FILLED_CODES = tuple(sorted({c for r in _WHEN_FILLED for c in r.cstats}))  # type: ignore[attr-defined]
 
 
+# Every RTC rule is in force by one of the two waves: the rules of each combination, chosen once per note instead of
+# asking each rule's dates (~110 date checks per note).
+assert all(r.in_force in (RTC_WAVE1, RTC_WAVE2) for r in _WHEN_FILLED)  # type: ignore[attr-defined]
+_BY_WAVE = {(w1, w2): tuple(r for r in _WHEN_FILLED if (w1 and r.in_force is RTC_WAVE1)  # type: ignore[attr-defined]
+                            or (w2 and r.in_force is RTC_WAVE2))  # type: ignore[attr-defined]
+            for w1 in (False, True) for w2 in (False, True)}
+
+
 @rule("RTC", *WHEN_FILLED_CODES)
 def rtc_group(ctx: NFeContext) -> None:
     """The RTC rules in their order, applied only to a note that fills IBS/CBS/IS fields (RTC footnote): a note of
-    the old layout costs one check on the hot path."""
-    if _filled(ctx) is None:
+    the old layout costs one look at its tag names on the hot path. The first failing rule raises its Rejection."""
+    if not _doc(ctx).filled:
         return
-    from fake_sefaz.rules import first_failure
-
-    rejection = first_failure(_WHEN_FILLED, ctx)
-    if rejection is not None:
-        raise rejection
+    waves = (RTC_WAVE1.applies(ctx.now, ctx.acting_tpAmb), RTC_WAVE2.applies(ctx.now, ctx.acting_tpAmb))
+    for r in _BY_WAVE[waves]:
+        r(ctx)
 
 
 IBSCBS_RULES = (*_ALWAYS, rtc_group)

@@ -17,7 +17,7 @@ from fake_sefaz.domain import keys, ufs
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.csrt import hash_csrt, parse_registry
 from fake_sefaz.domain.xml import N
-from fake_sefaz.rules import InForce, rule
+from fake_sefaz.rules import InForce, first_failure, rule
 from fake_sefaz.rules.nfe import NFeContext
 
 
@@ -107,7 +107,21 @@ def zd7_09_10_csrt_hash(ctx: NFeContext) -> None:
             raise Rejection(978)
 
 
-TECHRESP_RULES = (
+_ZD_RULES = (
     zd01_10_resp_tec_required, zd02_10_resp_tec_cnpj, zd07_10_csrt_required,
     zd7_02_10_developer_registered, zd7_08_10_csrt_registered, zd7_08_20_csrt_revoked, zd7_09_10_csrt_hash,
 )
+
+
+@rule("ZD", *sorted({c for r in _ZD_RULES for c in r.cstats}))  # type: ignore[attr-defined]
+def zd_group(ctx: NFeContext) -> None:
+    """Group ZD in a UF that demands the responsável técnico or the CSRT (settings); elsewhere it costs one check
+    per note on the hot path."""
+    if not (_uf_in(ctx, ctx.settings.resp_tec_ufs) or _uf_in(ctx, ctx.settings.csrt_ufs)):
+        return
+    rejection = first_failure(_ZD_RULES, ctx)
+    if rejection is not None:
+        raise rejection
+
+
+TECHRESP_RULES = (zd_group,)
