@@ -139,3 +139,10 @@ def card_brands() -> MappingProxyType[str, Coded]:
     """tabela-bandeiras-cartao.csv: tBand -> validity (MOC YA06-10: 443)."""
     return MappingProxyType({r["tBand"]: Coded(r["tBand"], _day(r["dIniVig"]), _day(r["dFimVig"]))
                              for r in _rows("tabela-bandeiras-cartao.csv")})
+
+
+@cache
+def monophase_fuels() -> MappingProxyType[str, str]:
+    """tabela-combustiveis-monofasica.csv: ANP product code -> adRemICMS (R$ per uTrib) of the fuels subject to
+    the single-phase ICMS (NT 2023.001: N12-110 -> 960)."""
+    return MappingProxyType({r["cProdANP"]: r["adRemICMS"] for r in _rows("tabela-combustiveis-monofasica.csv")})

@@ -221,6 +221,67 @@ def n23d_10_fcpst_value(ctx) -> None:
                 raise Rejection(860, _at(item))
 
 
+# --- ICMS monofásico on fuels (NT 2023.001; hom 25/09/2023, prod 30/10/2023) ---------------------------------
+
+_MONOPHASE = InForce(hom=date(2023, 9, 25), prod=date(2023, 10, 30))
+# N12-110: the groups a fuel of the single-phase table may carry (02, 15, 53, 61; 40, 41, 50, 90 also accepted).
+_MONOPHASE_CST = frozenset({"02", "15", "53", "61", "40", "41", "50", "90"})
+# N41-20: diesel and biodiesel blends whose withheld ICMS is a third of qBCMonoReten × adRemICMSReten (model 55).
+_THIRD_OF_RETENTION = frozenset({"420102004", "420102005", "420105001", "820101003", "820101011", "820101012",
+                                 "820101013", "820101026", "820101027", "820101032", "820101033", "820101034"})
+
+
+@rule("N12-110", 960, in_force=_MONOPHASE)
+def n12_110_monophase_group_missing(ctx) -> None:
+    """960: a fuel of the single-phase table (comb/cProdANP, tabela-combustiveis-monofasica.csv) taxed in a group
+    other than CST 02, 15, 53 or 61 (40, 41, 50 and 90 are accepted); not for finNFe 5 and 6 (NT 2025.002-RTC).
+    NT 2023.001 N12-110."""
+    if ctx.doc.ide_("finNFe") in ("5", "6"):
+        return
+    fuels = tables.monophase_fuels()
+    for item in ctx.doc.amounts.items:
+        if item.cProdANP in fuels and item.icms_group and item.icms.get("CST") not in _MONOPHASE_CST:
+            raise Rejection(960, _at(item))
+
+
+@rule("N39-10", 962, in_force=_MONOPHASE)
+def n39_10_monophase_icms(ctx) -> None:
+    """962: CST 02 or 15, finNFe=1, qBCMono informed and vICMSMono ≠ qBCMono × adRemICMS (*4). NT 2023.001 N39-10."""
+    if not _normal_issue(ctx):
+        return
+    for item in ctx.doc.amounts.items:
+        v = item.icms
+        if v.get("CST") in ("02", "15") and "qBCMono" in v:
+            if _off_by_more_than_a_cent(num(v, "vICMSMono"), num(v, "qBCMono") * num(v, "adRemICMS")):
+                raise Rejection(962, _at(item))
+
+
+@rule("N39a-10", 768, in_force=_MONOPHASE)
+def n39a_10_withheld_quantity_missing(ctx) -> None:
+    """768: CST 15 without qBCMonoReten. Model 55. NT 2023.001 N39a-10."""
+    if ctx.doc.mod != "55":
+        return
+    for item in ctx.doc.amounts.items:
+        if item.icms.get("CST") == "15" and "qBCMonoReten" not in item.icms:
+            raise Rejection(768, _at(item))
+
+
+@rule("N41-10/N41-20", 964, in_force=_MONOPHASE)
+def n41_10_withheld_monophase_icms(ctx) -> None:
+    """964: CST 15, finNFe=1, qBCMonoReten informed and vICMSMonoReten ≠ qBCMonoReten × adRemICMSReten (*4); for
+    the diesel blends of N41-20 (model 55) the product is further × 0,3333. NT 2023.001 N41-10, N41-20."""
+    if not _normal_issue(ctx):
+        return
+    for item in ctx.doc.amounts.items:
+        v = item.icms
+        if v.get("CST") == "15" and "qBCMonoReten" in v:
+            calculated = num(v, "qBCMonoReten") * num(v, "adRemICMSReten")
+            if ctx.doc.mod == "55" and item.cProdANP in _THIRD_OF_RETENTION:
+                calculated *= Decimal("0.3333")
+            if _off_by_more_than_a_cent(num(v, "vICMSMonoReten"), calculated):
+                raise Rejection(964, _at(item))
+
+
 # --- Interstate rates (N16) and ICMS for the destination UF (NA, EC 87/2015) --------------------------------
 
 def _interstate_limit(emit_uf: str, dest_uf: str) -> Decimal:
@@ -405,14 +466,15 @@ def na17_10_issuer_difal(ctx) -> None:
             raise Rejection(816, f"{_at(item)} {_informed_calculated(informed, to_issuer)}")
 
 
-# MOC order: group I (products), N (ICMS: N16 rates, N16a/c and N17 values, N17b/c FCP, N23/N27 FCP-ST),
-# NA (destination UF).
+# MOC order: group I (products), N (ICMS: N12 groups, N16 rates, N16a/c and N17 values, N17b/c FCP, N23/N27
+# FCP-ST, N39-N41 single-phase fuels), NA (destination UF).
 ARITHMETIC_RULES = (
     i11_10_value_of_commercial_quantity, i11_20_value_of_taxable_quantity, i17_10_discount_above_value,
-    n16_20_interstate_rate, n16a_10_cst51_operation_icms, n16c_10_cst51_deferred_icms,
+    n12_110_monophase_group_missing, n16_20_interstate_rate, n16a_10_cst51_operation_icms, n16c_10_cst51_deferred_icms,
     n17_10_cst51_icms_is_the_difference, n17_20_icms_of_base_and_rate, n17b_10_fcp_rate_zero,
     n17b_20_fcp_rate_of_the_uf, n17c_10_fcp_value, n17c_20_fcp_in_the_destination_field,
-    n23b_10_fcpst_rate_zero, n23d_10_fcpst_value, n27b_20_fcpst_retained_rate,
+    n23b_10_fcpst_rate_zero, n23d_10_fcpst_value, n27b_20_fcpst_retained_rate, n39_10_monophase_icms,
+    n39a_10_withheld_quantity_missing, n41_10_withheld_monophase_icms,
     na01_10_nfce_with_destination_group, na01_20_destination_group_missing, na01_30_destination_group_undue,
     na09_10_interstate_rate_and_origin, na09_30_interstate_rate_of_the_ufs, na11_10_destination_share_of_the_year,
     na13_10_destination_fcp_value, na15_10_destination_difal, na17_10_issuer_difal,

@@ -47,7 +47,7 @@ def cstat_table() -> str:
     return "\n".join(rows)
 
 
-FEATURE_ORDER = ("events", "registry", "nfce", "faults", "scenarios", "perf")
+FEATURE_ORDER = ("events", "registry", "nfce", "content", "faults", "scenarios", "perf")
 
 
 def features() -> str:
