@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -123,22 +124,29 @@ def test_915_to_919_substitute_content(issuer):
     other = send(issuer, fb.build_nfce(nNF=random.randint(1, 900_000_000), tpEmis=9,
                                         dhEmi=(issuer.now() - timedelta(minutes=5)).astimezone(BRT)))
     assert ev_stat(subst(issuer, orig, other.key))[0] == "915"
-    # 916: same vNF, other vICMS
-    orig, sub = pair(issuer, edit=_set(tot + N + "vICMS", "0.01"))
+    # 916: same vNF, other vICMS (the substitute's items at 0 %, its total consistent: totals are checked, W04-10)
+    def no_icms(nfe):
+        for group in nfe.iter(N + "ICMS00"):
+            group.find(N + "pICMS").text, group.find(N + "vICMS").text = "0.00", "0.00"
+        nfe.find(tot + N + "vICMS").text = "0.00"
+    orig, sub = pair(issuer, edit=no_icms)
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "916"
     # 917: another recipient
     orig, sub = pair(issuer, orig_kw={"dest_doc": "52998224725"}, sub_kw={"dest_doc": "11144477735"})
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "917"
 
-    # 918: one item fewer, same total (the last item's value moved to the first)
+    # 918: one item fewer, same total (the last item moved into the first: every item costs 100.00, so the first
+    # becomes 2 x 100.00 and its taxes double exactly; item arithmetic and totals stay right, I11-10 and W rules)
     def merge(nfe):
         inf = nfe.find(N + "infNFe")
         dets = inf.findall(N + "det")
-        first, last = dets[0].find(N + "prod"), dets[-1].find(N + "prod")
-        total = float(first.findtext(N + "vProd")) + float(last.findtext(N + "vProd"))
-        first.find(N + "vProd").text = f"{total:.2f}"
-        inf.remove(dets[-1])
-    orig, sub = pair(issuer, edit=merge)
+        first, last = dets[0], dets[-1]
+        for name in ("qCom", "qTrib", "vProd", "vBC", "vICMS", "vPIS", "vCOFINS"):
+            for a, b in zip(first.iter(N + name), last.iter(N + name)):
+                a.text = f"{Decimal(a.text) + Decimal(b.text):.{len(a.text.split('.')[1])}f}"
+        inf.remove(last)
+    fixed = {"price": "100.00", "quantity": 1}
+    orig, sub = pair(issuer, orig_kw=fixed, sub_kw=fixed, edit=merge)
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "918"
     # 919: an item with another product code
     orig, sub = pair(issuer, edit=_set(f"{N}infNFe/{N}det/{N}prod/{N}cProd", "999999"))
