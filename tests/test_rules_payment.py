@@ -74,6 +74,8 @@ CASES = [
      "Rejeição: Não informados os dados do cartão de crédito / débito nas Formas de Pagamento da Nota Fiscal [nOcor:1]"),
     (p.ya04_20_card_group_not_accepted, {}, _card("16", tpIntegra="2"), 963,
      "Rejeição: Tipo de pagamento não aceita o grupo de cartões ou boletos. [nOcor:1]"),
+    (p.ya04a_20_non_integrated_card, {"settings": {"uf_optional_rules": ("YA04a-20",)}}, _card(tpIntegra="2"), 737,
+     "Rejeição: Pagamento com cartão de crédito em sistema de automação não integrado"),
     (p.ya05_10_integrated_card_data, {}, _card(tpIntegra="1", CNPJ="60701190000104"), 392,
      "Rejeição: Não informados os dados da operação de pagamento por cartão de crédito / débito"),
     (p.ya06_10_card_brand, {}, _card(tpIntegra="2", tBand="28"), 443,
@@ -89,8 +91,11 @@ CASES = [
 def test_rule(rule, build, edits, cstat, text):
     build = dict(build)
     model = build.pop("model", 55)
-    assert outcome(rule, note(model, **build)) is None
-    assert outcome(rule, note(model, edits, **build)) == (cstat, text)
+    settings = Settings(**build.pop("settings", {}))
+    assert outcome(rule, note(model, **build), settings=settings) is None
+    assert outcome(rule, note(model, edits, **build), settings=settings) == (cstat, text)
+    if rule is p.ya04a_20_non_integrated_card:  # a UF option: off by default
+        assert outcome(rule, note(model, edits, **build)) is None
 
 
 def test_every_payment_rule_has_a_case():

@@ -114,6 +114,7 @@ class Amounts:
     retirada_uf: str
     indIEDest: str
     CRT: str
+    ISUF: str  # dest/ISUF (SUFRAMA registration of the recipient)
 
 
 def _item(det: etree._Element) -> Item:
@@ -180,4 +181,5 @@ def extract(inf: etree._Element) -> Amounts:
         retirada_uf=inf.findtext(f"{N}retirada/{N}UF") or "",
         indIEDest=(dest.findtext(N + "indIEDest") or "") if dest is not None else "",
         CRT=(emit.findtext(N + "CRT") or "") if emit is not None else "",
+        ISUF=(dest.findtext(N + "ISUF") or "") if dest is not None else "",
     )

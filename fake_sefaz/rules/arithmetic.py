@@ -53,6 +53,18 @@ def _cfop(item: Item) -> tables.Cfop | None:
     return tables.cfops().get(item.cfop)
 
 
+def _switched_on(ctx, rule_id: str) -> bool:
+    """A UF-option rule the default profile leaves off (content-rules.md §0.3), on when the UF's settings list it."""
+    return rule_id in ctx.settings.uf_optional_rules
+
+
+# AI N28-20: the CFOPs of a sale exempt for the Zona Franca de Manaus (motDesICMS 7).
+_ZFM_CFOP = frozenset({"1203", "1204", "1208", "1209", "2203", "2204", "2208", "2209", "5109", "5110", "5120",
+                       "5151", "5152", "5651", "5652", "5654", "5655", "5658", "5659", "5910", "6905", "6109", "6110",
+                       "6120", "6122", "6123", "6151", "6152", "6651", "6652", "6654", "6655", "6658", "6659", "6910",
+                       "6923"})
+
+
 # --- Group I: products --------------------------------------------------------------------------------------
 
 @rule("I11-10", 629)
@@ -221,6 +233,41 @@ def n23d_10_fcpst_value(ctx) -> None:
                 raise Rejection(860, _at(item))
 
 
+# --- Relief (desoneração) and the Zona Franca de Manaus (N28) ----------------------------------------------------
+
+@rule("N28-10", 625)
+def n28_10_zfm_needs_suframa(ctx) -> None:
+    """625 (UF option, off unless uf_optional_rules lists N28-10): relief for the ZFM (motDesICMS 7) without the
+    recipient's SUFRAMA registration (dest/ISUF); not demanded when the CFOP starts with 1 or 2. AI N28-10."""
+    if not _switched_on(ctx, "N28-10") or ctx.doc.amounts.ISUF:
+        return
+    for item in ctx.doc.amounts.items:
+        if item.icms.get("motDesICMS") == "7" and item.cfop[:1] not in ("1", "2"):
+            raise Rejection(625, _at(item))
+
+
+@rule("N28-20", 626)
+def n28_20_zfm_cfop(ctx) -> None:
+    """626 (UF option, off unless uf_optional_rules lists N28-20): relief for the ZFM (motDesICMS 7) with a CFOP
+    outside the list AI N28-20 gives. Model 55."""
+    if not _switched_on(ctx, "N28-20") or ctx.doc.mod != "55":
+        return
+    for item in ctx.doc.amounts.items:
+        if item.icms.get("motDesICMS") == "7" and item.cfop not in _ZFM_CFOP:
+            raise Rejection(626, _at(item))
+
+
+@rule("N28-30", 627)
+def n28_30_relief_value_missing(ctx) -> None:
+    """627 (UF option, off unless uf_optional_rules lists N28-30): motDesICMS informed and vICMSDeson ≤ 0
+    (groups 20, 30, 40, 70, 90). AI N28-30."""
+    if not _switched_on(ctx, "N28-30"):
+        return
+    for item in ctx.doc.amounts.items:
+        if "motDesICMS" in item.icms and num(item.icms, "vICMSDeson") <= 0:
+            raise Rejection(627, _at(item))
+
+
 # --- ICMS monofásico on fuels (NT 2023.001; hom 25/09/2023, prod 30/10/2023) ---------------------------------
 
 _MONOPHASE = InForce(hom=date(2023, 9, 25), prod=date(2023, 10, 30))
@@ -292,6 +339,26 @@ def _rate_exempt(item: Item) -> bool:
     cfop = _cfop(item)
     return (item.tpOp in ("2", "3") or item.cfop in _RATE_EXEMPT_CFOP
             or (cfop is not None and (cfop.indRetor or cfop.indAnula)))
+
+
+@rule("N16-04", 663)
+def n16_04_imported_goods_above_four(ctx) -> None:
+    """663 (UF option, off unless uf_optional_rules lists N16-04): interstate sale (idDest=2, tpNF=1) of imported
+    goods (orig 1, 2, 3, 8) taxed with CST 00/10/20/70/90 above 4 % (Resolução do Senado 13/2012). Not for
+    finNFe=4, CFOP indRetor, veicProd tpOp 2/3, CFOP 6118/6119/6122/6123. Model 55. AI N16-04."""
+    d = ctx.doc
+    if not _switched_on(ctx, "N16-04") or d.mod != "55" or d.ide_("idDest") != "2" or d.ide_("tpNF") != "1":
+        return
+    if d.ide_("finNFe") == "4":
+        return
+    for item in d.amounts.items:
+        v = item.icms
+        if v.get("orig") in _IMPORTED_ORIG and v.get("CST") in ("00", "10", "20", "70", "90"):
+            cfop = _cfop(item)
+            if item.tpOp in ("2", "3") or item.cfop in _RATE_EXEMPT_CFOP or (cfop is not None and cfop.indRetor):
+                continue
+            if num(v, "pICMS") > 4:
+                raise Rejection(663, _at(item))
 
 
 @rule("N16-20", 693)
@@ -470,10 +537,12 @@ def na17_10_issuer_difal(ctx) -> None:
 # FCP-ST, N39-N41 single-phase fuels), NA (destination UF).
 ARITHMETIC_RULES = (
     i11_10_value_of_commercial_quantity, i11_20_value_of_taxable_quantity, i17_10_discount_above_value,
-    n12_110_monophase_group_missing, n16_20_interstate_rate, n16a_10_cst51_operation_icms, n16c_10_cst51_deferred_icms,
+    n12_110_monophase_group_missing, n16_04_imported_goods_above_four, n16_20_interstate_rate,
+    n16a_10_cst51_operation_icms, n16c_10_cst51_deferred_icms,
     n17_10_cst51_icms_is_the_difference, n17_20_icms_of_base_and_rate, n17b_10_fcp_rate_zero,
     n17b_20_fcp_rate_of_the_uf, n17c_10_fcp_value, n17c_20_fcp_in_the_destination_field,
-    n23b_10_fcpst_rate_zero, n23d_10_fcpst_value, n27b_20_fcpst_retained_rate, n39_10_monophase_icms,
+    n23b_10_fcpst_rate_zero, n23d_10_fcpst_value, n27b_20_fcpst_retained_rate, n28_10_zfm_needs_suframa,
+    n28_20_zfm_cfop, n28_30_relief_value_missing, n39_10_monophase_icms,
     n39a_10_withheld_quantity_missing, n41_10_withheld_monophase_icms,
     na01_10_nfce_with_destination_group, na01_20_destination_group_missing, na01_30_destination_group_undue,
     na09_10_interstate_rate_and_origin, na09_30_interstate_rate_of_the_ufs, na11_10_destination_share_of_the_year,

@@ -275,6 +275,16 @@ def ya04_20_card_group_not_accepted(ctx) -> None:
             raise Rejection(963, _ocor(n))
 
 
+@rule("YA04a-20", 737)
+def ya04a_20_non_integrated_card(ctx) -> None:
+    """737 (UF option, off unless uf_optional_rules lists YA04a-20): a card payment from an automation system not
+    integrated with the card terminal (card/tpIntegra=2) in a UF that does not accept it. AI YA04a-20."""
+    if "YA04a-20" not in ctx.settings.uf_optional_rules:
+        return
+    if any(p.card is not None and p.card.get("tpIntegra") == "2" for p in ctx.doc.amounts.payments):
+        raise Rejection(737)
+
+
 @rule("YA05-10", 392)
 def ya05_10_integrated_card_data(ctx) -> None:
     """392: an integrated card payment (tpIntegra=1) without the acquirer's CNPJ or the authorization code (cAut).
@@ -320,6 +330,6 @@ PAYMENT_RULES = (
     ya02_60_means_of_payment, ya02a_10_other_needs_description, ya02a_20_description_only_for_other,
     ya03_10_payments_below_total, ya03_10_nfe_payments_below_total, ya03_20_change_missing,
     ya03_30_value_without_payment, ya03c_10_payment_cnpj, ya04_10_card_data_missing,
-    ya04_20_card_group_not_accepted, ya05_10_integrated_card_data, ya06_10_card_brand, ya09_10_change_value,
+    ya04_20_card_group_not_accepted, ya04a_20_non_integrated_card, ya05_10_integrated_card_data, ya06_10_card_brand, ya09_10_change_value,
     ya09_20_change_limit,
 )
