@@ -126,7 +126,8 @@ def identity_from_pfx(path: str, password: str, directory: Path):
     """An Identity (what the signer and factory take) from an A1 certificate file."""
     from cryptography import x509
 
-    from fake_sefaz.emitter.pki import Identity, _key_pem, _pem, cnpj_from_cert, load_pfx
+    from fake_sefaz.domain.certificates import identity_of
+    from fake_sefaz.emitter.pki import Identity, _key_pem, _pem, load_pfx
 
     key, cert, chain = load_pfx(path, password)
     directory.mkdir(parents=True, exist_ok=True)
@@ -135,7 +136,7 @@ def identity_from_pfx(path: str, password: str, directory: Path):
     key_file.write_bytes(_key_pem(key))
     cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     razao = (cn[0].value.split(":")[0] if cn else "EMITENTE")
-    return Identity("certificate", cnpj_from_cert(cert) or "", str(razao), pem, key_file, Path(path))
+    return Identity("certificate", identity_of(cert)[0] or "", str(razao), pem, key_file, Path(path))
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:
@@ -174,7 +175,8 @@ def cmd_conformance(args: argparse.Namespace) -> int:
 def cmd_registry(args: argparse.Namespace) -> int:
     import time
 
-    from fake_sefaz.domain.taxpayers import dump_file, load_file
+    from fake_sefaz.domain.taxpayers import dump_file
+    from fake_sefaz.store.registry import load_file
     from fake_sefaz.store import open_store
 
     settings = _settings(args)

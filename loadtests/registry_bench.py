@@ -20,7 +20,8 @@ from fake_sefaz.server.authorizer import Authorizer
 from fake_sefaz.emitter.client import envelope
 from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
 from fake_sefaz.emitter.pki import ensure_test_pki
-from fake_sefaz.emitter.registry_gen import load_generated
+from fake_sefaz.emitter.registry_gen import generate
+from fake_sefaz.store.registry import load_taxpayers
 from fake_sefaz.server.settings import load_settings
 from fake_sefaz.emitter.signer import Signer
 from fake_sefaz.store import registry as sql
@@ -34,7 +35,7 @@ def run(tmp: Path, taxpayers: int, n: int) -> dict:
     ident = pki.identity("emitente")
     factory = NFeFactory(seed=1, cnpj=ident.cnpj, razao=ident.razao)
     if taxpayers:
-        load_generated(auth.store, taxpayers, "SP", seed=2)
+        load_taxpayers(auth.store, generate(taxpayers, "SP", seed=2))
     signer = Signer(ident)
     bodies = [envelope(wrap_lot([signer.sign_nfe(factory.build())], 1, 1), "enviNFe") for _ in range(n + 20)]
     ct = "application/soap+xml; charset=utf-8"

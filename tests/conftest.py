@@ -88,14 +88,12 @@ def find_whitespace():
     return whitespace_nodes
 
 
-
 # --- The server over real HTTP ---------------------------------------------------------------------------
 
 from fake_sefaz.emitter.client import SoapClient  # noqa: E402
 from fake_sefaz.domain.clock import ControlledClock  # noqa: E402
-from fake_sefaz.emitter.factory import wrap_lot  # noqa: E402
 from fake_sefaz.server.serve import ThreadedServer  # noqa: E402
-from fake_sefaz.server.settings import load_settings  # noqa: E402
+from support import Emitter, server_settings  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -116,13 +114,6 @@ def _real_time(request):
     for name in ("clock", "nclock"):
         if name in request.fixturenames:
             request.getfixturevalue(name).set(datetime.now(timezone.utc), frozen=False)
-
-
-def server_settings(pki, tmp_dir, **overrides):
-    base = dict(database_url=f"sqlite:///{tmp_dir}/fake-sefaz.db", data_dir=str(tmp_dir), certs_dir=str(pki.directory),
-                uf="SP", tpAmb=2, sqlite_synchronous="NORMAL")
-    base.update(overrides)
-    return load_settings(env={}, **base)
 
 
 @pytest.fixture(scope="session")
@@ -146,24 +137,6 @@ def soap12(server):
     c.close()
 
 
-class Emitter:
-    """A test emitter: builds, signs and sends; each document gets fresh numbers unless told otherwise."""
-
-    def __init__(self, pki, factory, signer, client):
-        self.pki, self.factory, self.signer, self.client = pki, factory, signer, client
-
-    def nfe(self, sign=True, signer=None, **overrides):
-        nfe = self.factory.build(**overrides)
-        return (signer or self.signer).sign_nfe(nfe) if sign else nfe
-
-    def send(self, *nfes, sync=True, client=None):
-        lot = wrap_lot(nfes, idLote=1, indSinc=1 if sync else 0)
-        return (client or self.client).call(lot)
-
-    def authorize(self, nfe=None, **overrides):
-        return self.send(nfe if nfe is not None else self.nfe(**overrides))
-
-
 @pytest.fixture
 def fresh_factory(pki):
     """An unseeded factory: every document gets new random numbers, so tests sharing a server never collide."""
@@ -181,24 +154,17 @@ def emitter12(pki, fresh_factory, signer, soap12):
     return Emitter(pki, fresh_factory, signer, soap12)
 
 
-def prot(reply):
-    """(cStat, xMotivo) of the single protNFe of a synchronous answer."""
-    inf = reply.result.find("{http://www.portalfiscal.inf.br/nfe}protNFe/{http://www.portalfiscal.inf.br/nfe}infProt")
-    assert inf is not None, reply.body.decode()
-    return inf.findtext("{http://www.portalfiscal.inf.br/nfe}cStat"), inf.findtext("{http://www.portalfiscal.inf.br/nfe}xMotivo")
-
-
 # --- Events and inutilização (issue 3): an issuer sending events and voidings -----------------------------
 
 @pytest.fixture
 def issuer(pki, signer, soap12, clock):
-    from events_support import Issuer
+    from support.events import Issuer
 
     return Issuer(pki, signer, soap12, clock)
 
 
 @pytest.fixture
 def issuer_any(pki, signer, client, clock):
-    from events_support import Issuer
+    from support.events import Issuer
 
     return Issuer(pki, signer, client, clock)

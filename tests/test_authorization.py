@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
-from authz_support import N, assert_valid, field, inf, key_of, prot_of, rekey, setf
+from support.authz import N, assert_valid, field, inf, key_of, prot_of, rekey, setf
 from fake_sefaz.domain import codes
 from fake_sefaz.emitter.client import cons_sit_nfe
 from fake_sefaz.emitter.signer import Signer

@@ -15,7 +15,7 @@ from fake_sefaz.domain.codes import motivo
 from fake_sefaz.domain.keys import cnpj_dvs, cpf_dvs
 from fake_sefaz.domain.schemas import Schemas
 
-from registry_support import Registry, start_server
+from support.registry import Registry, start_server
 
 N = "{http://www.portalfiscal.inf.br/nfe}"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "taxpayers.yaml"
@@ -149,7 +149,7 @@ def test_111_by_cpf(soap):
 
 
 def test_auto_registered_issuer_is_queryable(srv, pki, schemas):
-    from registry_support import Issuer, prot_of
+    from support.registry import Issuer, prot_of
 
     with _client(srv) as client:
         issuer = Issuer(pki, srv, client, identity="outro")

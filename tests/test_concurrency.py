@@ -3,61 +3,16 @@ one 100 and one 204, never two protocols; protocol numbers never repeat. SQLite 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 
-import httpx
 from lxml import etree
 
-from authz_support import N, prot_of
-from db_support import fresh_postgres
-from fake_sefaz.emitter.client import SoapClient, cons_stat_serv
+from support import ServeProcess
+from support.authz import N, prot_of
+from support.db import fresh_postgres
+from fake_sefaz.emitter.client import SoapClient
 from fake_sefaz.emitter.factory import wrap_lot
 from fake_sefaz.store import open_store
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServeProcess:
-    """`fake-sefaz serve --workers 2` as a real separate process."""
-
-    def __init__(self, pki, tmp_path, database_url, workers=2):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, FAKE_SEFAZ_SQLITE_SYNCHRONOUS="NORMAL")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fake_sefaz", "serve", "--port", str(self.port), "--workers", str(workers),
-             "--database-url", database_url, "--certs-dir", str(pki.directory), "--data-dir", str(tmp_path)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-
-    def wait(self):
-        deadline = time.monotonic() + 60
-        c = SoapClient(self.url, timeout=2)
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stdout.read().decode())
-            try:
-                if c.call(cons_stat_serv(2, 35)).cStat == "107":
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("serve did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def _race(url, payloads):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from conftest import server_settings
+from support import server_settings
 
 from fake_sefaz.domain.clock import ControlledClock
 from fake_sefaz.server.serve import ThreadedServer

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from conftest import server_settings
-from events_support import (Issuer, cancel_det, cce_det, dh, ev_stat, mde_det, ret_eventos)
+from support import server_settings
+from support.events import (Issuer, cancel_det, cce_det, dh, ev_stat, mde_det, ret_eventos)
 from fake_sefaz.emitter.client import SoapClient, cons_sit_nfe
 from fake_sefaz.domain.keys import build_key
 from fake_sefaz.domain.schemas import Schemas

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from events_support import Issuer, Note, ev_stat, subst_det
+from support.events import Issuer, Note, ev_stat, subst_det
 from fake_sefaz.emitter.client import cons_sit_nfe
 from fake_sefaz.emitter.factory import NFeFactory, access_key, wrap_lot
 from fake_sefaz.domain.keys import build_key

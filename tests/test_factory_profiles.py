@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import prot
+from support import prot
 from fake_sefaz.domain.nfe import NFeView
 from fake_sefaz.emitter.factory import TAX_PROFILES
 from fake_sefaz.rules import first_failure

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from conftest import Emitter, prot, server_settings
+from support import Emitter, prot, server_settings
 from fake_sefaz.emitter.client import SoapClient, cons_reci_nfe, cons_sit_nfe, cons_stat_serv, envelope, headers_for
 from fake_sefaz.emitter.factory import access_key, wrap_lot
 from fake_sefaz.faults import sample_latency

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 from lxml import etree
 
-from events_support import inut_nfe, inut_stat
+from support.events import inut_nfe, inut_stat
 from fake_sefaz.emitter.factory import wrap_lot
 from fake_sefaz.domain.schemas import Schemas
 from fake_sefaz.emitter.signer import Signer

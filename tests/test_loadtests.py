@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import server_settings
+from support import server_settings
 from fake_sefaz.server.serve import ThreadedServer
 
 ROOT = Path(__file__).resolve().parent.parent

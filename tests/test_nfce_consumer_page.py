@@ -12,8 +12,8 @@ import subprocess
 
 
 import pytest
-from conftest import server_settings
-from nfce_support import NS, NfceEmitter
+from support import server_settings
+from support.nfce import NS, NfceEmitter
 
 from fake_sefaz.domain import nfce_urls
 from fake_sefaz.domain.clock import ControlledClock

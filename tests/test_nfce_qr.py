@@ -14,8 +14,8 @@ from fake_sefaz.domain import nfce_urls, qrcode
 from fake_sefaz.domain.schemas import Schemas
 from fake_sefaz.server.serve import ThreadedServer
 
-from conftest import server_settings
-from nfce_support import NS, NfceEmitter, prot_of, set_qr
+from support import server_settings
+from support.nfce import NS, NfceEmitter, prot_of, set_qr
 
 
 

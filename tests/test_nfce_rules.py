@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import server_settings
+from support import server_settings
 from lxml import etree
-from nfce_support import NS, NfceEmitter, prot_of
+from support.nfce import NS, NfceEmitter, prot_of
 
 from fake_sefaz.domain import nfce_urls
 from fake_sefaz.emitter.factory import wrap_lot

@@ -8,9 +8,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from fake_sefaz.domain.certificates import identity_of
 from fake_sefaz.domain.keys import valid_cnpj
 from fake_sefaz.emitter.pki import (
-    IDENTITY_NAMES, OID_CNPJ, ICP_BRASIL_POLICY_ARC, cnpj_from_cert, ensure_test_pki, load_pfx,
+    IDENTITY_NAMES, OID_CNPJ, ICP_BRASIL_POLICY_ARC, ensure_test_pki, load_pfx,
 )
 
 
@@ -79,7 +80,7 @@ def test_cnpj_in_oid_and_cn_suffix(pki, name):
     value = _other_names(ident.cert)["2.16.76.1.3.3"]
     assert value == b"\x13\x0e" + ident.cnpj.encode()  # DER PrintableString, 14 characters
     assert _cn(ident.cert) == f"{ident.razao}:{ident.cnpj}"
-    assert cnpj_from_cert(ident.cert) == ident.cnpj
+    assert identity_of(ident.cert)[0] == ident.cnpj
 
 
 def test_cnpj_bases(pki):
@@ -92,11 +93,11 @@ def test_sem_cnpj_and_cn_only(pki):
     sem = pki.identity("sem-cnpj").cert
     assert "2.16.76.1.3.3" not in _other_names(sem)
     assert ":" not in _cn(sem)
-    assert cnpj_from_cert(sem) is None
+    assert identity_of(sem) == (None, None)
     cn_only = pki.identity("cn-only")
     assert "2.16.76.1.3.3" not in _other_names(cn_only.cert)
     assert _cn(cn_only.cert).endswith(":" + cn_only.cnpj)
-    assert cnpj_from_cert(cn_only.cert) == cn_only.cnpj
+    assert identity_of(cn_only.cert)[0] == cn_only.cnpj
 
 
 def test_ecnpj_profile(pki):

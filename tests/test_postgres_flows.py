@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from authz_support import N, key_of, prot_of
-from conftest import Emitter, server_settings
-from db_support import fresh_postgres
+from support.authz import N, key_of, prot_of
+from support import Emitter, server_settings
+from support.db import fresh_postgres
 from fake_sefaz.emitter import builders
 from fake_sefaz.domain import protocol
 from fake_sefaz.emitter.client import SoapClient, cons_cad, cons_reci_nfe, cons_sit_nfe

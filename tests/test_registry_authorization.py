@@ -12,7 +12,7 @@ from fake_sefaz.emitter.client import SoapClient, cons_sit_nfe
 from fake_sefaz.domain.codes import motivo
 from fake_sefaz.domain.keys import cnpj_dvs
 
-from registry_support import Issuer, Registry, key_of, prot_of, start_server
+from support.registry import N, Issuer, Registry, key_of, prot_of, start_server
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +301,32 @@ def test_registry_rejection_in_all_dialects(pki, srv, registry):
             assert prot_of(issuer.send(issuer.nfe()))[0] == "203"
         finally:
             client.close()
+
+
+# --- A rejection stores nothing: not even what the registry rules learned (issue 12) -----------------------------
+
+@pytest.fixture(scope="module")
+def learning_strict_recipient(pki, tmp_path_factory):
+    """Unknown issuers are learned, unknown recipient IEs rejected (233, a rule after the learning one)."""
+    s = start_server(pki, tmp_path_factory.mktemp("registry-learn"), unknown_recipient_ie="reject")
+    yield s
+    s.stop()
+
+
+def test_rejected_nfe_teaches_the_registry_nothing(pki, learning_strict_recipient):
+    srv = learning_strict_recipient
+    c = SoapClient(srv.url)
+    reg = Registry(srv)
+    try:
+        issuer = Issuer(pki, srv, c)
+        reply = issuer.send(issuer.nfe(dest_ie=new_ie()))
+        inf = reply.result.find(f"{N}protNFe/{N}infProt")
+        assert (inf.findtext(N + "cStat"), inf.findtext(N + "xMotivo")) == ("233", motivo(233)), reply.body
+        r = reg.http.get(f"/admin/taxpayers/{issuer.cnpj}", params={"ie": issuer.ie})
+        assert r.status_code == 404, r.text  # rejected by a later rule: the issuer was not registered
+        assert prot_of(issuer.send(issuer.nfe()))[0] == "100"
+        r = reg.http.get(f"/admin/taxpayers/{issuer.cnpj}", params={"ie": issuer.ie})
+        assert r.status_code == 200 and r.json()["source"] == "auto"  # authorized: learned in the same commit
+    finally:
+        reg.close()
+        c.close()

@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from events_support import cancel_det, dh, env_evento, ev_stat, evento, inut_nfe, inut_stat
+from support.events import cancel_det, dh, env_evento, ev_stat, evento, inut_nfe, inut_stat
 from fake_sefaz.emitter.client import SoapClient
-from registry_support import Issuer, Registry, key_of, prot_of, start_server
+from support.registry import Issuer, Registry, key_of, prot_of, start_server
 
 
 @pytest.fixture(scope="module")

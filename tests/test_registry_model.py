@@ -12,8 +12,11 @@ import pytest
 
 from fake_sefaz.domain import ie as ie_rules
 from fake_sefaz.domain import keys
-from fake_sefaz.domain.taxpayers import (RegistryError, Taxpayer, dump_file, is_irregular, load_file, parse_file)
-from fake_sefaz.emitter.registry_gen import generate, load_generated
+from fake_sefaz.domain.taxpayers import RegistryError, Taxpayer, dump_file, irregular_among, local_today, parse_file
+from fake_sefaz.store.reads import TxReads
+from fake_sefaz.store.registry import load_file
+from fake_sefaz.emitter.registry_gen import generate
+from fake_sefaz.store.registry import load_taxpayers
 from fake_sefaz.store import open_store
 from fake_sefaz.store import registry as sql
 
@@ -154,11 +157,17 @@ def test_load_once_per_content_and_force(tmp_path):
         store.close()
 
 
-# --- is_irregular: the function the events service calls for rule 240 -----------------------------------------
+# --- irregular_among: what rule 240 judges, over the rows the read-only port gives it ---------------------------
 
 class _Auth:
     def __init__(self, store, settings):
         self.store, self.settings = store, settings
+
+
+def is_irregular(auth, doc, at, *, uf=None, model=None):
+    uf = uf or auth.settings.uf
+    found = auth.store.read(lambda tx: TxReads(tx).taxpayers(doc, uf))
+    return irregular_among(found, local_today(at, uf), suspension_days=auth.settings.suspension_days, model=model)
 
 
 def test_is_irregular(tmp_path):
@@ -200,7 +209,7 @@ def test_load_100k_generated_taxpayers(tmp_path):
     """The issue's scale: 100 000 generated taxpayers load (time reported in docs, not asserted here)."""
     store = open_store(f"sqlite:///{tmp_path}/big.db", sqlite_synchronous="NORMAL")
     try:
-        assert load_generated(store, 100_000, "SP", seed=1, today=TODAY) == 100_000
+        assert load_taxpayers(store, generate(100_000, "SP", seed=1, today=TODAY)) == 100_000
         assert store.read(sql.count) == 100_000
         total, page = store.read(lambda tx: sql.page(tx, 50_000, 5, uf="SP"))
         assert total == 100_000 and len(page) == 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from content_support import note, outcome
+from support.content import note, outcome
 from fake_sefaz.rules import arithmetic as a
 from fake_sefaz.server.settings import Settings
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from content_support import NOW, note, outcome
+from support.content import NOW, note, outcome
 from fake_sefaz.rules import payment as p
 from fake_sefaz.server.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from content_support import note, outcome
+from support.content import note, outcome
 from fake_sefaz.rules import totals as t
 from fake_sefaz.server.settings import Settings
 

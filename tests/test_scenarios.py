@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from conftest import server_settings
+from support import server_settings
 from fake_sefaz.tools.conformance import coverage
 from fake_sefaz.tools.conformance.runner import PASSED, SKIPPED, Target, run, run_scenario, select, table
 from fake_sefaz.tools.conformance.scenario import ScenarioError, default_directory, load

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
-from authz_support import N, assert_valid, key_of, prot_of
-from conftest import Emitter, server_settings
+from support.authz import N, assert_valid, key_of, prot_of
+from support import Emitter, server_settings
 from fake_sefaz.domain import codes
 from fake_sefaz.emitter.client import SoapClient, cons_reci_nfe, cons_sit_nfe
 from fake_sefaz.domain.clock import ControlledClock

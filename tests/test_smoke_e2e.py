@@ -1,4 +1,4 @@
-from conftest import prot
+from support import prot
 
 
 def test_status_107(client):

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from authz_support import SOAP12_CT, WSDL, N, assert_valid, env12, post_raw
+from support.authz import SOAP12_CT, WSDL, N, assert_valid, env12, post_raw
 from fake_sefaz.domain import codes
 from fake_sefaz.emitter.client import cons_stat_serv
 

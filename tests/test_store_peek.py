@@ -8,7 +8,7 @@ from fake_sefaz.store import open_store
 from fake_sefaz.store.base import StoreError
 from fake_sefaz.store.faults import generation
 
-from db_support import fresh_postgres
+from support.db import fresh_postgres
 
 
 def _check(url: str, **kw) -> None:

@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from test_concurrency import ServeProcess
+from support import ServeProcess
 
 
 def _workers_of(url: str, connections: int) -> list[int]:
@@ -84,7 +84,7 @@ def test_a_registry_change_reaches_the_other_workers_cached_rows(pki, tmp_path):
 
     from fake_sefaz.emitter.client import SoapClient
     from fake_sefaz.domain.clock import SystemClock
-    from registry_support import Issuer, Registry, prot_of
+    from support.registry import Issuer, Registry, prot_of
 
     server = ServeProcess(pki, tmp_path, f"sqlite:///{tmp_path}/w.db", workers=2).wait()
     srv = SimpleNamespace(url=server.url, clock=SystemClock())
@@ -117,7 +117,7 @@ def test_workers_that_cannot_start_stop_the_supervisor(pki, tmp_path):
     import subprocess
     import sys
 
-    from test_concurrency import _free_port
+    from support import free_port as _free_port
 
     env = dict(os.environ, FAKE_SEFAZ_SOAP_EXECUTOR="bogus")
     proc = subprocess.run(

@@ -17,7 +17,6 @@ Every date is a calendar date of the UF; "now" is the receipt instant read from 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,12 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from fake_sefaz.domain import ie as ie_rules
 from fake_sefaz.domain import keys, ufs
-from fake_sefaz.store import registry as sql
 
-if TYPE_CHECKING:
-    from fake_sefaz.server.settings import Settings
-    from fake_sefaz.store import Tx
-    from fake_sefaz.server.authorizer import Authorizer
 
 # Situations (what the fisco's cadastro says of the registration)
 ACTIVE = "active"
@@ -293,46 +287,23 @@ class Taxpayer:
         return 2 if cred == EX_OFFICIO else 1
 
 
-# --- Reading the registry ------------------------------------------------------------------------------------
+# --- Judging registrations (pure: the rows come from the store through rules/ports.py) ------------------------
 
 def local_today(at: datetime, uf: str | int) -> date:
     return at.astimezone(ufs.tz_of(ufs.code_of(uf))).date()
 
 
-def registrations(auth: "Authorizer", doc: str, uf: str | int | None = None) -> list[Taxpayer]:
-    sigla = ufs.sigla_of(ufs.code_of(uf)) if uf is not None else None
-    return [Taxpayer.from_row(r) for r in auth.store.read(lambda tx: sql.by_doc(tx, doc, sigla))]
-
-
-def irregular_in(tx: "Tx", settings: "Settings", cnpj_or_cpf: str, at: datetime, *, uf: str | int | None = None,
-                 ie: str | None = None, model: int | None = None) -> bool:
-    """Whether the taxpayer is irregular at `at` (DF Portaria 403/2009 art. 10 § 9-10), read through an open
-    transaction (rule 240 runs inside the event's or voiding's unit of work).
-
-    uf defaults to the authorizer's UF; ie narrows to one registration; model (55/65), when given, makes the
-    de-accreditation for that model count (§ 10, issuer only). An unknown taxpayer is not irregular. With
-    several registrations and no ie, the taxpayer is irregular only if every one of them is.
-    """
-    uf = uf if uf is not None else settings.uf
-    sigla = ufs.sigla_of(ufs.code_of(uf))
-    found = [Taxpayer.from_row(r) for r in sql.by_doc(tx, cnpj_or_cpf, sigla)]
+def irregular_among(found: list["Taxpayer"], today: date, *, suspension_days: int, ie: str | None = None,
+                    model: int | None = None) -> bool:
+    """Whether a taxpayer with these registrations (of one UF) is irregular on `today` (DF Portaria 403/2009
+    art. 10 § 9-10). ie narrows to one registration; model (55/65), when given, makes the de-accreditation for
+    that model count (§ 10, issuer only). An unknown taxpayer is not irregular. With several registrations and
+    no ie, the taxpayer is irregular only if every one of them is."""
     if ie:
         found = [t for t in found if t.ie == ie]
     if not found:
         return False
-    today = local_today(at, uf)
-    return all(t.irregularity(today, suspension_days=settings.suspension_days, issuer_model=model) for t in found)
-
-
-def is_irregular(auth: "Authorizer", cnpj_or_cpf: str, at: datetime, *, uf: str | int | None = None,
-                 ie: str | None = None, model: int | None = None) -> bool:
-    """irregular_in, in a read transaction of its own."""
-    return auth.store.read(lambda tx: irregular_in(tx, auth.settings, cnpj_or_cpf, at, uf=uf, ie=ie, model=model))
-
-
-def auto_register(auth: "Authorizer", taxpayer: Taxpayer) -> None:
-    """Learn an unknown issuer (unknown_issuer=regular). Idempotent: a concurrent worker may do it too."""
-    auth.store.run(lambda tx: sql.insert_if_absent(tx, taxpayer.row()))
+    return all(t.irregularity(today, suspension_days=suspension_days, issuer_model=model) for t in found)
 
 
 # --- Loading a file --------------------------------------------------------------------------------------------
@@ -360,25 +331,6 @@ def parse_file(path: str | Path) -> list[Taxpayer]:
     return out
 
 
-def load_file(auth_or_store: Any, path: str | Path, *, force: bool = False) -> int:
-    """Upsert a file's taxpayers in one transaction. A file already loaded (same content) is skipped unless
-    force, so several workers starting on one store load it once and admin edits made since survive a
-    restart. Returns the number of rows written (0 when skipped)."""
-    store = getattr(auth_or_store, "store", auth_or_store)
-    raw = Path(path).read_bytes()
-    fingerprint = hashlib.sha256(raw).hexdigest()
-    if not force and store.read(lambda tx: sql.was_loaded(tx, fingerprint)):
-        return 0
-    taxpayers = parse_file(path)
-
-    def unit(tx) -> int:
-        n = sql.upsert_many(tx, sql.rows_of(taxpayers))
-        sql.mark_loaded(tx, fingerprint, str(path), n)
-        return n
-
-    return store.run(unit)
-
-
 def dump_file(taxpayers: Iterable[Taxpayer], path: str | Path) -> int:
     """Write taxpayers in the fixtures format: JSON for *.json, YAML otherwise. Returns how many."""
     path = Path(path)
@@ -394,16 +346,3 @@ def dump_file(taxpayers: Iterable[Taxpayer], path: str | Path) -> int:
         path.write_text(yaml.dump({"taxpayers": items}, Dumper=dumper, allow_unicode=True, sort_keys=False),
                         encoding="utf-8")
     return len(items)
-
-
-def check_settings(settings: Any) -> None:
-    if settings.unknown_issuer not in ("regular", "reject"):
-        raise ValueError("unknown_issuer is 'regular' or 'reject'")
-    if settings.unknown_recipient_ie not in ("accept", "reject"):
-        raise ValueError("unknown_recipient_ie is 'accept' or 'reject'")
-
-
-def load_at_start(auth: "Authorizer") -> None:
-    check_settings(auth.settings)
-    if auth.settings.registry_file:
-        load_file(auth, auth.settings.registry_file)

@@ -79,25 +79,6 @@ def _printable(text: str) -> str:
     return "".join(c for c in folded if c.isalnum() or c in " '()+,-./:=?").upper()
 
 
-def cnpj_from_cert(cert: x509.Certificate) -> str | None:
-    """CNPJ from otherName 2.16.76.1.3.3, else from the 'RAZAO:CNPJ' CN suffix; None if neither is there."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        san = None
-    if san is not None:
-        for other in san.get_values_for_type(x509.OtherName):
-            if other.type_id == OID_CNPJ:
-                # value = tag, short length, characters (14 < 128, so the length is one byte)
-                return other.value[2:2 + other.value[1]].decode("latin-1")
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if cns:
-        _, sep, tail = str(cns[0].value).rpartition(":")
-        if sep and len(tail) == 14 and tail.isalnum():
-            return tail
-    return None
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Issuers and identities
 

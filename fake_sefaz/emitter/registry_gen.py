@@ -85,10 +85,3 @@ def generate(count: int, uf: str = "SP", *, seed: int | None = 0, today: date | 
             source="generated",
         )
         n += 1
-
-
-def load_generated(store, count: int, uf: str = "SP", *, seed: int | None = 0, today: date | None = None) -> int:
-    """Generate and upsert `count` taxpayers in one transaction (batched multi-row INSERTs)."""
-    from fake_sefaz.store import registry as sql
-
-    return store.run(lambda tx: sql.upsert_many(tx, sql.rows_of(generate(count, uf, seed=seed, today=today))))

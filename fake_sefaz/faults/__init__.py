@@ -32,7 +32,8 @@ from fake_sefaz.domain.xml import N
 from fake_sefaz.faults import consumption
 
 if TYPE_CHECKING:
-    from fake_sefaz.server.authorizer import Authorizer
+    from fake_sefaz.server.settings import Settings
+    from fake_sefaz.store import Store
     from fake_sefaz.domain.nfe import NFeView
     from fake_sefaz.services import Service
     from fake_sefaz.services.context import Request
@@ -48,8 +49,8 @@ STATUS = "NFeStatusServico4"
 
 def nfe_outcomes() -> set[int]:
     """Codes decided per NF-e (inside decide()): the NF-e pipeline's and the stored outcomes."""
+    from fake_sefaz.rules.lot import STORED_OUTCOMES, gh01_same_key, gh02_same_number
     from fake_sefaz.rules.pipeline import NFE_PIPELINE
-    from fake_sefaz.services.authorization import STORED_OUTCOMES, gh01_same_key, gh02_same_number
 
     return codes_of(NFE_PIPELINE) | set(STORED_OUTCOMES) | codes_of((gh01_same_key, gh02_same_number))
 
@@ -151,8 +152,13 @@ def service_paused(ctx: tuple[fstore.ServiceState | None, "Service"]) -> None:
 
 
 class FaultEngine:
-    def __init__(self, auth: "Authorizer") -> None:
-        self.auth = auth
+    """QA's controls (implements services.backend.FaultPort). It knows the settings, the store and the services
+    it plans for; nothing above it."""
+
+    def __init__(self, settings: "Settings", store: "Store", services: "tuple[Service, ...]") -> None:
+        self.settings = settings
+        self.store = store
+        self._authorization = next(s for s in services if s.root == "enviNFe")
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._rng = random.Random()
@@ -161,7 +167,7 @@ class FaultEngine:
 
     # --- state ----------------------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        store = self.auth.store
+        store = self.store
         gen = store.peek(fstore.generation)
         snap = self._snapshot
         if snap is not None and snap.generation == gen:
@@ -207,7 +213,7 @@ class FaultEngine:
         self._current.plan = plan
         snap = plan.snapshot = self.snapshot()
         now_ts = req.now.timestamp()
-        settings = self.auth.settings
+        settings = self.settings
 
         # 1. service state (108/109) and asynchronous processing
         state = self.state_for(snap, req.cUF, service)
@@ -239,7 +245,7 @@ class FaultEngine:
             # 2. consumo indevido (656)
             limits = consumption.limits(settings, snap.consumption)
             if limits is not None:
-                rejection = consumption.check(self.auth, req, service, limits)
+                rejection = consumption.check(self.store, req, service, limits)
                 if rejection is not None:
                     plan.answer = service.reject(req, rejection)
                     plan.applied.append("consumption:656")
@@ -274,7 +280,7 @@ class FaultEngine:
             subject = subjects[0] if subjects else None
             if not rule_matches(r, service, req.cUF, subject, now_ts):
                 continue
-            if not self.auth.store.run(lambda tx, rid=r.id: fstore.consume_rule(tx, rid)):
+            if not self.store.run(lambda tx, rid=r.id: fstore.consume_rule(tx, rid)):
                 continue
             plan.applied.append(f"rule:{r.id}")
             if r.cstat is not None and plan.answer is None and plan.nfe_cstat is None:
@@ -306,11 +312,11 @@ class FaultEngine:
         if not plan.nfe_rules:
             return None
         subject = Subject(doc.issuer, _int(doc.mod), _int(doc.serie), doc.key)
-        service = self.auth._by_root["enviNFe"]
+        service = self._authorization
         now_ts = req.now.timestamp()
         for r in plan.nfe_rules:
             if rule_matches(r, service, req.cUF, subject, now_ts):
-                if self.auth.store.run(lambda tx, rid=r.id: fstore.consume_rule(tx, rid)):
+                if self.store.run(lambda tx, rid=r.id: fstore.consume_rule(tx, rid)):
                     plan.applied.append(f"rule:{r.id}")
                     return r.cstat
         return None
@@ -326,20 +332,20 @@ class FaultEngine:
         if root == "retEnviNFe" and plan.async_polls:
             nRec = result.findtext(f"{N}infRec/{N}nRec")
             if nRec:
-                self.auth.store.run(lambda tx: fstore.hold_lot(tx, nRec, int(plan.async_polls)))
+                self.store.run(lambda tx: fstore.hold_lot(tx, nRec, int(plan.async_polls)))
         if root == "retConsStatServ" and plan.async_delay_s:
             tmed = result.find(N + "tMed")
             if tmed is not None:
                 tmed.text = str(max(1, round(plan.async_delay_s)))
         if root == "retConsReciNFe" and plan.answer is None and result.findtext(N + "cStat") == "104":
             nRec = result.findtext(N + "nRec") or ""
-            if self.auth.store.run(lambda tx: fstore.take_poll(tx, nRec)):
+            if self.store.run(lambda tx: fstore.take_poll(tx, nRec)):
                 result = service.reject(req, Rejection(105))
                 plan.applied.append("async-poll:105")
         snap = plan.snapshot if plan.snapshot is not None else self.snapshot()
-        limits = consumption.limits(self.auth.settings, snap.consumption)
+        limits = consumption.limits(self.settings, snap.consumption)
         if limits is not None and plan.answer is None:
-            consumption.count_rejections(self.auth, req, service, result, limits)
+            consumption.count_rejections(self.store, req, service, result, limits)
         return result
 
 

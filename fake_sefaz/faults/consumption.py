@@ -25,7 +25,7 @@ from fake_sefaz.store import faults as fstore
 from fake_sefaz.domain.xml import N
 
 if TYPE_CHECKING:
-    from fake_sefaz.server.authorizer import Authorizer
+    from fake_sefaz.store import Store
     from fake_sefaz.services import Service
     from fake_sefaz.services.context import Request
 
@@ -128,7 +128,7 @@ def _reason(block: fstore.Block) -> str:
     return f"(Deve ser aguardado {minutes} minutos para nova tentativa)"
 
 
-def check(auth: "Authorizer", req: "Request", service: "Service", lim: Limits) -> Rejection | None:
+def check(store: "Store", req: "Request", service: "Service", lim: Limits) -> Rejection | None:
     """Before the service runs: a suspended/blocked issuer, or the use that crosses the limit, answers 656."""
     root = service.root
     if root not in lim.thresholds:
@@ -151,10 +151,10 @@ def check(auth: "Authorizer", req: "Request", service: "Service", lim: Limits) -
                 return rej
         return None
 
-    return auth.store.run(unit)
+    return store.run(unit)
 
 
-def count_rejections(auth: "Authorizer", req: "Request", service: "Service", result: etree._Element,
+def count_rejections(store: "Store", req: "Request", service: "Service", result: etree._Element,
                      lim: Limits) -> None:
     """After the answer: count each subject rejected again with the same cStat (REJECTIONS kinds only)."""
     root = service.root
@@ -182,7 +182,7 @@ def count_rejections(auth: "Authorizer", req: "Request", service: "Service", res
             if cstat >= 200 and cstat not in NOT_REJECTIONS:
                 fstore.count_use(tx, service.name, subject, issuer, cstat, now, lim.window_s, True)
 
-    auth.store.run(unit)
+    store.run(unit)
 
 
 CONSUMPTION_RULES = (blocked_issuer, over_limit)

@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from fake_sefaz.domain import taxpayers as registry, keys, ufs
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.protocol import parse_dh
-from fake_sefaz.store import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
-from fake_sefaz.store import events as evstore
+from fake_sefaz.domain.records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
 from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import rule
 from fake_sefaz.rules import signature as sigrules
+
+if TYPE_CHECKING:
+    from fake_sefaz.rules.ports import DocumentReads
 
 CCE = "110110"
 CANCEL = "110111"
@@ -209,7 +211,7 @@ EVENT_RULES = (
 @dataclass
 class EventState:
     ctx: EventContext
-    tx: Any
+    reads: "DocumentReads"  # read-only port over the event's unit of work (rules/ports.py)
     doc: DocumentRecord | None
     registered: list = field(default_factory=list)  # EventRecord of the key, registration order
     evidence: list = field(default_factory=list)  # (kind, reference, ts) from the admin API
@@ -296,7 +298,7 @@ def s_after_authorization(st: EventState) -> None:
 @rule("3P15-10", 573)
 def s_not_duplicate(st: EventState) -> None:
     """573: the same tpEvento + nSeqEvento is already registered for the key."""
-    if evstore.event_exists(st.tx, st.ctx.chNFe, st.ctx.tpEvento, st.ctx.nSeqEvento):
+    if st.reads.event_exists(st.ctx.chNFe, st.ctx.tpEvento, st.ctx.nSeqEvento):
         raise Rejection(573)
 
 
@@ -370,8 +372,12 @@ def s_no_circulation(st: EventState) -> None:
 @rule("1P10-20", 240)
 def s_issuer_regular(st: EventState) -> None:
     """240: no cancellation by an issuer the taxpayer registry holds irregular (DF Portaria 403 art. 10 § 9)."""
-    if st.ctx.tpEvento in (CANCEL, CANCEL_SUBST) and registry.irregular_in(
-            st.tx, st.ctx.settings, st.ctx.author, st.ctx.now, uf=st.ctx.acting_cUF, model=st.doc.mod):
+    if st.ctx.tpEvento not in (CANCEL, CANCEL_SUBST):
+        return
+    c = st.ctx
+    uf = ufs.sigla_of(c.acting_cUF)
+    if registry.irregular_among(st.reads.taxpayers(c.author, uf), registry.local_today(c.now, uf),
+                                suspension_days=c.settings.suspension_days, model=st.doc.mod):
         raise Rejection(240)
 
 
@@ -414,7 +420,7 @@ def s_subst_key_consistent(st: EventState) -> None:
 
 
 def _substitute(st: EventState) -> DocumentRecord | None:
-    return st.tx.document(st.ctx.det_f("chNFeRef"))
+    return st.reads.document(st.ctx.det_f("chNFeRef"))
 
 
 @rule("P31-56", 912)
@@ -492,7 +498,7 @@ def s_subst_same_content(st: EventState) -> None:
 @rule("P31-74", 573)
 def s_subst_not_reused(st: EventState) -> None:
     """573: a substitute NFC-e replaces one cancelled NFC-e only."""
-    if st.ctx.tpEvento == CANCEL_SUBST and evstore.substitutes_used(st.tx, st.ctx.det_f("chNFeRef")):
+    if st.ctx.tpEvento == CANCEL_SUBST and st.reads.substitutes_used(st.ctx.det_f("chNFeRef")):
         raise Rejection(573, "[chNFeRef ja utilizada]")
 
 

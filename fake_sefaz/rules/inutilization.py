@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from fake_sefaz.domain import taxpayers as registry
+from fake_sefaz.domain import ufs
 from fake_sefaz.domain.codes import Rejection
-from fake_sefaz.store import events as evstore
 from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import rule
 from fake_sefaz.rules import signature as sigrules
+
+if TYPE_CHECKING:
+    from fake_sefaz.rules.ports import DocumentReads
 
 
 @dataclass
@@ -100,7 +103,7 @@ VOIDING_RULES = (i_environment, i_id, *sigrules.SIGNATURE_RULES, i_uf, i_year, i
 @dataclass
 class VoidingState:
     ctx: VoidingContext
-    tx: Any
+    reads: "DocumentReads"  # read-only port over the voiding's unit of work (rules/ports.py)
 
 
 @rule("H01", 241)
@@ -108,7 +111,7 @@ def s_numbers_unused(st: VoidingState) -> None:
     """241: no number of the range was used: authorized (or cancelled) or denied numbers cannot be voided
     (DF Portaria 403 art. 14 II: only numbers "que não foram autorizadas nem denegadas")."""
     c = st.ctx
-    used = evstore.documents_in_range(st.tx, c.acting_tpAmb, c.cnpj, c.mod, c.serie, c.first, c.last)
+    used = st.reads.used_numbers(c.acting_tpAmb, c.cnpj, c.mod, c.serie, c.first, c.last)
     if used:
         raise Rejection(241, f"[nNF:{used[0][0]}]")
 
@@ -117,7 +120,7 @@ def s_numbers_unused(st: VoidingState) -> None:
 def s_same_range(st: VoidingState) -> None:
     """563: the same range was already voided."""
     c = st.ctx
-    for v in evstore.voidings_overlapping(st.tx, c.acting_tpAmb, c.cnpj, c.mod, c.serie, c.first, c.last):
+    for v in st.reads.voided(c.acting_tpAmb, c.cnpj, c.mod, c.serie, c.first, c.last):
         if (v.nNFIni, v.nNFFin) == (c.first, c.last):
             raise Rejection(563, f"[nProt:{v.nProt}]")
 
@@ -126,7 +129,7 @@ def s_same_range(st: VoidingState) -> None:
 def s_not_voided(st: VoidingState) -> None:
     """256: a number of the range is already voided (by another, overlapping range)."""
     c = st.ctx
-    found = evstore.voidings_overlapping(st.tx, c.acting_tpAmb, c.cnpj, c.mod, c.serie, c.first, c.last)
+    found = st.reads.voided(c.acting_tpAmb, c.cnpj, c.mod, c.serie, c.first, c.last)
     if found:
         raise Rejection(256, f"[nProt:{found[0].nProt}]")
 
@@ -134,7 +137,10 @@ def s_not_voided(st: VoidingState) -> None:
 @rule("1P10-20", 240)
 def s_issuer_regular(st: VoidingState) -> None:
     """240: no voiding by an issuer the taxpayer registry holds irregular (DF Portaria 403 art. 10 § 9)."""
-    if registry.irregular_in(st.tx, st.ctx.settings, st.ctx.cnpj, st.ctx.now, uf=st.ctx.acting_cUF, model=st.ctx.mod):
+    c = st.ctx
+    uf = ufs.sigla_of(c.acting_cUF)
+    if registry.irregular_among(st.reads.taxpayers(c.cnpj, uf), registry.local_today(c.now, uf),
+                                suspension_days=c.settings.suspension_days, model=c.mod):
         raise Rejection(240)
 
 

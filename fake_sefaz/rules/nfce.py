@@ -11,16 +11,19 @@ The QR group honours settings.nfce_qr_check: "off" skips it, "enforce" rejects w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from fake_sefaz.domain import codes, nfce_urls, qrcode, ufs
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.protocol import parse_dh
-from fake_sefaz.store import csc
 from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import first_failure, rule
 from fake_sefaz.rules.nfe import NFeContext
+
+if TYPE_CHECKING:
+    from fake_sefaz.store.csc import CscToken
 
 HOMOLOGATION_ITEM = "NOTA FISCAL EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 
@@ -199,15 +202,15 @@ class QrContext:
     def offline(self) -> bool:
         return self.doc.tpEmis == "9"
 
-    def tokens(self) -> list[csc.CscToken]:
+    def tokens(self) -> list[CscToken]:
         """The taxpayer's CSCs in this UF and environment (keyed by CNPJ base: every establishment, CSC-07)."""
         if self._tokens is None:
             base = (self.doc.issuer_cnpj or self.doc.issuer)[:8]
             cUF, tpAmb = self.nfe.acting_cUF, int(self.doc.tpAmb)
-            self._tokens = self.nfe.auth.store.read(lambda tx: csc.list_tokens(tx, base, cUF, tpAmb))
+            self._tokens = self.nfe.reads.csc_tokens(base, cUF, tpAmb) if self.nfe.reads is not None else []
         return self._tokens
 
-    def token(self) -> csc.CscToken | None:
+    def token(self) -> CscToken | None:
         tid = self.v2_token_id()
         return next((t for t in self.tokens() if tid is not None and t.id == tid), None)
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from fake_sefaz.domain import keys, signature, ufs
 from fake_sefaz.domain.certificates import SignerInfo, TrustStore
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.nfe import NFeView
 from fake_sefaz.domain.protocol import parse_dh
-from fake_sefaz.server.settings import Settings
+from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import rule
 from fake_sefaz.rules import signature as sigrules
+
+if TYPE_CHECKING:
+    from fake_sefaz.rules.ports import RegistryReads
+    from fake_sefaz.server.settings import Settings
 
 HOMOLOGATION_NAME = "NF-E EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL"
 
@@ -29,12 +34,10 @@ class NFeContext:
     acting_tpAmb: int
     settings: Settings
     trust: TrustStore
-    auth: object = None  # the Authorizer, for rules that read the registry or the store (read-only)
-
-    @property
-    def verifier(self):
-        """The worker's signature verifier (rule F02), when the context belongs to an Authorizer."""
-        return getattr(self.auth, "verifier", None)
+    # Read-only ports (rules/ports.py): the registry and CSC tokens. None in unit tests of rules that read
+    # neither: the registry rules then judge nothing, as with an empty registry.
+    reads: "RegistryReads | None" = None
+    verifier: Any = None  # the worker's signature verifier (rule F02); None: xmlsec alone
     sig: signature.SignatureParts | None = None
     signer: SignerInfo | None = None
     notes: dict = field(default_factory=dict)

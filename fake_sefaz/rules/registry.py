@@ -22,7 +22,6 @@ from fake_sefaz.domain import ie as ie_rules
 from fake_sefaz.domain import taxpayers as reg
 from fake_sefaz.domain import ufs
 from fake_sefaz.domain.codes import Rejection
-from fake_sefaz.store import registry as sql
 from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import rule
 from fake_sefaz.rules.nfe import NFeContext
@@ -53,8 +52,8 @@ def _text(el, tag: str) -> str | None:
 
 
 def _lookups(ctx: NFeContext) -> Lookups | None:
-    if ctx.auth is None:
-        return None  # rules called without a backend (unit tests of other rules): no registry
+    if ctx.reads is None:
+        return None  # rules called without the registry port (unit tests of other rules): no registry
     found = ctx.notes.get("registry")
     if found is not None:
         return found
@@ -72,22 +71,24 @@ def _lookups(ctx: NFeContext) -> Lookups | None:
             dest_ie = _text(dest, "IE")
 
     wanted = [("doc", doc), ("ie", ie if ie and ie != "ISENTO" else None), ("doc", dest_doc), ("ie", dest_ie)]
-    a, b, c, d = ctx.auth.store.peek(lambda tx: sql.lookups(tx, uf, wanted))  # one UNION ALL statement
-    issuer_by_ie = [reg.Taxpayer.from_row(r) for r in b]
+    a, issuer_by_ie, c, d = ctx.reads.registry_lookups(uf, wanted)  # one statement for the four
     lk = Lookups(
         uf=uf, today=reg.local_today(ctx.now, uf), issuer_doc=doc, issuer_ie=ie,
-        issuer_by_doc=[reg.Taxpayer.from_row(r) for r in a], issuer_by_ie=issuer_by_ie,
+        issuer_by_doc=a, issuer_by_ie=issuer_by_ie,
         issuer=next((t for t in issuer_by_ie if t.doc == doc), None),
-        dest_doc=dest_doc, dest_ie=dest_ie,
-        dest_by_doc=[reg.Taxpayer.from_row(r) for r in c], dest_by_ie=[reg.Taxpayer.from_row(r) for r in d],
+        dest_doc=dest_doc, dest_ie=dest_ie, dest_by_doc=c, dest_by_ie=d,
     )
     ctx.notes["registry"] = lk
     return lk
 
 
+LEARNED = "learned_issuer"  # ctx.notes key: the registration the service writes if the NF-e is stored
+
+
 def _learn(ctx: NFeContext, lk: Lookups) -> None:
-    """unknown_issuer=regular: register the issuer as it describes itself, active and accredited, with no
-    dates (so moving the clock never makes it 'not yet accredited')."""
+    """unknown_issuer=regular: take the issuer as it describes itself, active and accredited, with no dates (so
+    moving the clock never makes it 'not yet accredited'). The rule only notes it: the authorization service
+    writes it in the lot's unit of work when the NF-e is authorized or denied, never when it is rejected."""
     emit = ctx.doc.emit
     addr = emit.find(N + "enderEmit")
     t = reg.Taxpayer(
@@ -96,7 +97,7 @@ def _learn(ctx: NFeContext, lk: Lookups) -> None:
         xLgr=_text(addr, "xLgr"), nro=_text(addr, "nro"), xCpl=_text(addr, "xCpl"), xBairro=_text(addr, "xBairro"),
         cMun=_text(addr, "cMun"), xMun=_text(addr, "xMun"), CEP=_text(addr, "CEP"), source="auto",
     )
-    reg.auto_register(ctx.auth, t)
+    ctx.notes[LEARNED] = t
     lk.issuer = t
 
 

@@ -15,16 +15,18 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lxml import etree
 
 from fake_sefaz.domain import certificates, signature
 from fake_sefaz.domain.certificates import SignerInfo, TrustStore
 from fake_sefaz.domain.codes import Rejection
-from fake_sefaz.server.settings import Settings
 from fake_sefaz.domain.xml import D, N
 from fake_sefaz.rules import rule
+
+if TYPE_CHECKING:
+    from fake_sefaz.server.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,7 @@ def build_app(settings: Settings | None = None, clock: Any = None) -> FakeSefazA
     settings = settings or load_settings()
     authorizer = Authorizer(settings, clock=clock)
     if clock is None and settings.clock_control:
-        from fake_sefaz.faults.clock import StoreClock
+        from fake_sefaz.store.clock import StoreClock
 
         authorizer.clock = StoreClock(authorizer.store, ttl=settings.clock_cache_s)  # shared by every worker
     return FakeSefazApp(authorizer, fallback=build_web_app(authorizer))

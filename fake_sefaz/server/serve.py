@@ -24,7 +24,7 @@ def prepare(settings: Settings) -> None:
     store = open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
         if settings.registry_file:  # issue 4: load the registry once, before the workers start
-            from fake_sefaz.domain.taxpayers import load_file
+            from fake_sefaz.store.registry import load_file
 
             load_file(store, settings.registry_file)
     finally:

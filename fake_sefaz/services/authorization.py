@@ -17,50 +17,18 @@ from lxml import etree
 from fake_sefaz.domain import protocol
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.nfe import NFeView
-from fake_sefaz.rules import first_failure, rule
+from fake_sefaz.domain.taxpayers import Taxpayer
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules.lot import LOT_RULES, STORED_OUTCOMES, STORED_RULES, LotContext, StoredContext
 from fake_sefaz.rules.nfe import NFeContext
-from fake_sefaz.store import AUTHORIZED, DENIED, DocumentRecord, LotRecord, Tx, numbering_key
+from fake_sefaz.rules.registry import LEARNED
+from fake_sefaz.store import DocumentRecord, LotRecord, Tx, numbering_key
 from fake_sefaz.store import events as events_store
+from fake_sefaz.store import registry as registry_store
+from fake_sefaz.store.reads import StoreReads, TxReads
 from fake_sefaz.domain.xml import N
 from fake_sefaz.services import Service
 from fake_sefaz.services.context import Request, add, head, ret
-
-# Outcomes that are recorded: the document is kept with its protocol and its number is used.
-STORED_OUTCOMES = {100: AUTHORIZED, 150: AUTHORIZED, 301: DENIED, 302: DENIED, 303: DENIED}
-
-
-@dataclass
-class LotContext:
-    payload: etree._Element
-    nfes: list[etree._Element]
-    indSinc: str
-    sync_enabled: bool
-
-
-@rule("GAP03a-1", 764)
-def gap03a1_sync_single(ctx: LotContext) -> None:
-    """764: a synchronous lot (indSinc=1) carries exactly one NF-e."""
-    if ctx.indSinc == "1" and len(ctx.nfes) > 1:
-        raise Rejection(764)
-
-
-@rule("GAP03a-2", 776)
-def gap03a2_sync_available(ctx: LotContext) -> None:
-    """776: indSinc=1 where the UF offers no synchronous answer (setting sync_enabled=false)."""
-    if ctx.indSinc == "1" and not ctx.sync_enabled:
-        raise Rejection(776)
-
-
-@rule("B06-20", 765)
-def b06_20_one_model(ctx: LotContext) -> None:
-    """765: a lot carries NF-e (55) or NFC-e (65), never both (MOC 7.00 B06-20)."""
-    models = {nfe.findtext(f"{N}infNFe/{N}ide/{N}mod") for nfe in ctx.nfes}
-    if len(models) > 1:
-        raise Rejection(765)
-
-
-LOT_RULES = (gap03a1_sync_single, gap03a2_sync_available, b06_20_one_model)
-
 
 @dataclass
 class Decision:
@@ -68,6 +36,7 @@ class Decision:
     cstat: int  # 100 or the code of the first failing rule
     suffix: str = ""
     messages: tuple[tuple[int, str], ...] = ()  # (cMsg, xMsg) for infProt, e.g. NFC-e QR warnings
+    learned: Taxpayer | None = None  # an unknown issuer the registry rules took as regular (written if stored)
 
 
 def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Decision:
@@ -77,53 +46,19 @@ def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Deci
     forced rejection stores nothing and a forced denial (301/302/303) is stored and burns the number in record(),
     exactly like real ones."""
     doc = NFeView(copy.deepcopy(nfe))
+    backend = req.backend
     if forced is None:
-        forced = req.auth.forced_outcome(req, doc)
+        forced = backend.faults.forced_for_nfe(req, doc)
     if forced is not None:
         return Decision(doc, forced)
-    ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust, auth=req.auth,
-                     path=req.path)
-    rejection = first_failure(req.auth.nfe_pipeline, ctx)
+    ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, backend.settings, backend.trust,
+                     reads=StoreReads(backend.store), verifier=backend.verifier, path=req.path)
+    rejection = first_failure(backend.nfe_pipeline, ctx)
     messages = tuple(ctx.notes.get("messages", ()))
+    learned = ctx.notes.get(LEARNED)
     if rejection is not None:
-        return Decision(doc, rejection.cstat, rejection.suffix, messages)
-    return Decision(doc, 100, "", messages)
-
-
-# --- Rules that read the store: run inside the unit of work, so two workers cannot both pass them.
-
-@rule("GH01", 204, 205)
-def gh01_same_key(tx: Tx, doc: NFeView) -> None:
-    """204: the key is already authorized (or cancelled); 205: the key is denied."""
-    found = tx.document(doc.key)
-    if found is not None:
-        raise Rejection(205 if found.state == DENIED else 204, f"[nRec:{found.nRec}]")
-
-
-@rule("GH02", 539, 205)
-def gh02_same_number(tx: Tx, doc: NFeView, tpAmb: int) -> None:
-    """539: same issuer, model, series and number under another key; 205 when that number was denied."""
-    found = tx.document_by_number(tpAmb, doc.issuer, int(doc.mod), int(doc.serie), int(doc.nNF))
-    if found is not None:
-        if found.state == DENIED:
-            raise Rejection(205, f"[nRec:{found.nRec}]")
-        raise Rejection(539, f"[chNFe:{found.chNFe}][nRec:{found.nRec}]")
-
-
-@rule("GH03", 206)
-def gh03_number_voided(tx: Tx, doc: NFeView, tpAmb: int) -> None:
-    """206: the number was voided (inutilização granted for the issuer's model and series).
-
-    Except for an NF-e issued in contingency (tpEmis other than 1): transmitting it cancels the granted
-    Pedido de Inutilização that covers its number, and it is authorized (DF Portaria 403/2009 art. 17 § 5,
-    SEEC 108/2022; the Portaria covers model 55)."""
-    mod, serie, nNF = int(doc.mod), int(doc.serie), int(doc.nNF)
-    if not events_store.voidings_overlapping(tx, tpAmb, doc.issuer, mod, serie, nNF, nNF):
-        return
-    if mod == 55 and doc.tpEmis != "1":
-        events_store.cancel_voiding(tx, tpAmb, doc.issuer, mod, serie, nNF)
-        return
-    raise Rejection(206)
+        return Decision(doc, rejection.cstat, rejection.suffix, messages, learned)
+    return Decision(doc, 100, "", messages, learned)
 
 
 def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None,
@@ -133,7 +68,7 @@ def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: st
     if nProt:
         inf.set("Id", "ID" + nProt)
     add(inf, "tpAmb", req.tpAmb)
-    add(inf, "verAplic", req.auth.settings.ver_aplic)
+    add(inf, "verAplic", req.backend.settings.ver_aplic)
     add(inf, "chNFe", doc.key)
     add(inf, "dhRecbto", req.dhRecbto)
     if nProt:
@@ -165,13 +100,16 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
         for d in decisions:
             cstat, suffix = d.cstat, d.suffix
             if cstat in STORED_OUTCOMES:
-                try:
-                    gh01_same_key(tx, d.doc)
-                    gh02_same_number(tx, d.doc, req.tpAmb)
-                    gh03_number_voided(tx, d.doc, req.tpAmb)
-                except Rejection as rej:
+                stored = StoredContext(TxReads(tx), d.doc, req.tpAmb)
+                rej = first_failure(STORED_RULES, stored)
+                if rej is not None:
                     cstat, suffix = rej.cstat, rej.suffix
+                elif stored.cancels_voiding:
+                    doc = d.doc
+                    events_store.cancel_voiding(tx, req.tpAmb, doc.issuer, int(doc.mod), int(doc.serie), int(doc.nNF))
             if cstat in STORED_OUTCOMES:
+                if d.learned is not None:  # unknown_issuer=regular: the registry learns an issuer it stores
+                    registry_store.insert_if_absent(tx, d.learned.row())
                 nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
                 prot = prot_nfe(req, d.doc, cstat, suffix, nProt, d.messages)
                 prot_text = etree.tostring(prot, encoding="unicode")
@@ -195,18 +133,18 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
         ))
         return nRec, prots
 
-    return req.auth.store.run(unit)
+    return req.backend.store.run(unit)
 
 
 def handle(req: Request, payload: etree._Element) -> etree._Element:
     nfes = payload.findall(N + "NFe")
     indSinc = payload.findtext(N + "indSinc") or "0"
-    lot = LotContext(payload, nfes, indSinc, req.auth.settings.sync_enabled)
+    lot = LotContext(payload, nfes, indSinc, req.backend.settings.sync_enabled)
     rejection = first_failure(LOT_RULES, lot)
     if rejection is not None:
         return reject(req, rejection)
     decisions = [decide(req, nfe) for nfe in nfes]
-    delay = 0.0 if indSinc == "1" else req.auth.async_delay()
+    delay = 0.0 if indSinc == "1" else async_delay(req)
     ready_ts = (req.now + timedelta(seconds=delay)).timestamp()
     nRec, prots = record(req, decisions, payload.findtext(N + "idLote") or "", ready_ts)
     if indSinc == "1":
@@ -216,8 +154,15 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
     el = _opening(req, 103)
     inf = etree.SubElement(el, N + "infRec")
     add(inf, "nRec", nRec)
-    add(inf, "tMed", max(1, round(delay)) if delay else req.auth.settings.tMed)
+    add(inf, "tMed", max(1, round(delay)) if delay else req.backend.settings.tMed)
     return el
+
+
+def async_delay(req: Request) -> float:
+    """How long an asynchronous lot shows 105: the service state set by the admin API (faults), else the
+    setting async_delay_s."""
+    delay = req.backend.faults.async_delay()
+    return req.backend.settings.async_delay_s if delay is None else delay
 
 
 def _opening(req: Request, cstat: int, suffix: str = "") -> etree._Element:

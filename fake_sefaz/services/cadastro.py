@@ -14,78 +14,21 @@ registered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from lxml import etree
 
-from fake_sefaz.domain import ie as ie_rules
-from fake_sefaz.domain import keys, protocol, ufs
+from fake_sefaz.domain import protocol, ufs
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.taxpayers import Taxpayer, local_today
-from fake_sefaz.rules import first_failure, rule
-from fake_sefaz.store import registry as sql
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules.cadastro import CADASTRO_RULES, CadastroContext
+from fake_sefaz.store.reads import StoreReads
 from fake_sefaz.domain.xml import N
 from fake_sefaz.services import Service
 from fake_sefaz.services.context import Request, add, ret
 
 
-@dataclass
-class Query:
-    req: Request
-    uf: str  # UF consulted (infCons/UF)
-    kind: str  # IE, CNPJ or CPF
-    value: str
-    found: list[Taxpayer] = field(default_factory=list)
-
-
-@rule("K01", 265)
-def k01_uf(q: Query) -> None:
-    """265: the UF consulted must be the UF of this web service."""
-    if q.uf != ufs.sigla_of(q.req.cUF):
-        raise Rejection(265)
-
-
-@rule("K03", 258)
-def k03_cnpj_valid(q: Query) -> None:
-    """258: a CNPJ must have 14 characters with valid check digits, not zeros."""
-    if q.kind == "CNPJ" and not keys.valid_cnpj(q.value):
-        raise Rejection(258)
-
-
-@rule("K05", 260)
-def k05_ie_valid(q: Query) -> None:
-    """260: an IE must have the check digits of the UF (exact for SP RJ MG RS PR SC BA DF)."""
-    if q.kind == "IE" and not ie_rules.valid(q.uf, q.value):
-        raise Rejection(260)
-
-
-@rule("K07", 262)
-def k07_cpf_offered(q: Query) -> None:
-    """262: this UF does not answer queries by CPF (setting cons_cad_cpf=false)."""
-    if q.kind == "CPF" and not q.req.auth.settings.cons_cad_cpf:
-        raise Rejection(262)
-
-
-@rule("K08", 263)
-def k08_cpf_valid(q: Query) -> None:
-    """263: a CPF must have 11 digits with valid check digits."""
-    if q.kind == "CPF" and not keys.valid_cpf(q.value):
-        raise Rejection(263)
-
-
-@rule("K04/K06/K09", 259, 261, 264)
-def k04_registered(q: Query) -> None:
-    """259 / 261 / 264: no registration with an IE (a taxpayer of the ICMS) for the CNPJ / IE / CPF in the UF."""
-    def read(tx):
-        return sql.by_ie(tx, q.value, q.uf) if q.kind == "IE" else sql.by_doc(tx, q.value, q.uf)
-
-    q.found = [t for t in map(Taxpayer.from_row, q.req.auth.store.read(read)) if t.ie]
-    if not q.found:
-        raise Rejection({"CNPJ": 259, "IE": 261, "CPF": 264}[q.kind])
-
-
-CADASTRO_RULES = (k01_uf, k03_cnpj_valid, k05_ie_valid, k07_cpf_offered, k08_cpf_valid, k04_registered)
 
 
 def _inf_cad(parent: etree._Element, t: Taxpayer, today: date, suspension_days: int) -> None:
@@ -113,7 +56,7 @@ def _answer(req: Request, cstat: int, uf: str | None, echo: tuple[str, str] | No
             found: list[Taxpayer] = ()) -> etree._Element:
     el = ret("retConsCad", versao="2.00")
     inf = etree.SubElement(el, N + "infCons")
-    add(inf, "verAplic", req.auth.settings.ver_aplic)
+    add(inf, "verAplic", req.backend.settings.ver_aplic)
     add(inf, "cStat", cstat)
     add(inf, "xMotivo", req.motivo(cstat))
     add(inf, "UF", uf or ufs.sigla_of(req.cUF))
@@ -124,7 +67,7 @@ def _answer(req: Request, cstat: int, uf: str | None, echo: tuple[str, str] | No
     if found:
         today = local_today(req.now, req.cUF)
         for t in found:
-            _inf_cad(inf, t, today, req.auth.settings.suspension_days)
+            _inf_cad(inf, t, today, req.backend.settings.suspension_days)
     return el
 
 
@@ -132,7 +75,8 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
     inf = payload.find(N + "infCons")
     uf = inf.findtext(N + "UF") or ""
     kind, value = next((k, inf.findtext(N + k)) for k in ("IE", "CNPJ", "CPF") if inf.find(N + k) is not None)
-    q = Query(req, uf, kind, value or "")
+    q = CadastroContext(req.cUF, uf, kind, value or "", req.backend.settings.cons_cad_cpf,
+                        StoreReads(req.backend.store))
     rejection = first_failure(CADASTRO_RULES, q)
     if rejection is not None:
         return _answer(req, rejection.cstat, uf, (kind, q.value))

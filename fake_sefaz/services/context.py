@@ -10,21 +10,21 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from fake_sefaz.domain import codes, protocol
-from fake_sefaz.soap.codec import SoapRequest
 from fake_sefaz.domain.xml import N
 
 if TYPE_CHECKING:
+    from fake_sefaz.soap.codec import SoapRequest
     from fake_sefaz.domain.certificates import SignerInfo
-    from fake_sefaz.server.authorizer import Authorizer
+    from fake_sefaz.services.backend import Backend
 
 
 @dataclass
 class Request:
-    auth: "Authorizer"
+    backend: "Backend"  # the worker's narrow backend (services/backend.py): settings, clock, store, ports
     now: datetime  # the receipt instant: every rule of this request reads this one value
     cUF: int  # the UF this request is authorized in (URL path or settings)
     tpAmb: int  # the environment (URL path or settings)
-    soap: SoapRequest
+    soap: "SoapRequest"  # the decoded envelope (soap/codec.py): payload, version, hints
     id: str
     path: str = ""  # the URL path it was posted to (words such as 'nfce' or 'svc-an' select a role)
     plan: Any = None  # the fault engine's plan for this request (faults/__init__.py), read by decide()
@@ -43,7 +43,7 @@ class Request:
         return "" if payload is None else (payload.findtext(N + tag) or "")
 
     def motivo(self, cstat: int, suffix: str = "") -> str:
-        return codes.motivo(cstat, suffix, self.auth.settings.xmotivo_style)  # type: ignore[arg-type]
+        return codes.motivo(cstat, suffix, self.backend.settings.xmotivo_style)  # type: ignore[arg-type]
 
 
 def ret(root: str, versao: str = "4.00") -> etree._Element:
@@ -59,7 +59,7 @@ def add(parent: etree._Element, tag: str, value: object) -> etree._Element:
 def head(el: etree._Element, req: Request, cstat: int, suffix: str = "") -> etree._Element:
     """tpAmb, verAplic, cStat, xMotivo: the opening every ret* shares."""
     add(el, "tpAmb", req.tpAmb)
-    add(el, "verAplic", req.auth.settings.ver_aplic)
+    add(el, "verAplic", req.backend.settings.ver_aplic)
     add(el, "cStat", cstat)
     add(el, "xMotivo", req.motivo(cstat, suffix))
     return el

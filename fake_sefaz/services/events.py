@@ -19,6 +19,7 @@ from fake_sefaz.domain import protocol
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules import events as R
+from fake_sefaz.store.reads import TxReads
 from fake_sefaz.store import CANCELLED, Tx
 from fake_sefaz.store import events as evstore
 from fake_sefaz.domain.xml import N
@@ -36,8 +37,8 @@ class Decision:
 
 
 def decide(req: Request, evento: etree._Element) -> Decision:
-    ctx = R.EventContext(copy.deepcopy(evento), req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust,
-                         verifier=req.auth.verifier, schemas=req.auth.schemas)
+    ctx = R.EventContext(copy.deepcopy(evento), req.now, req.cUF, req.tpAmb, req.backend.settings, req.backend.trust,
+                         verifier=req.backend.verifier, schemas=req.backend.schemas)
     rejection = first_failure(R.EVENT_RULES, ctx)
     return Decision(ctx) if rejection is None else Decision(ctx, rejection.cstat, rejection.suffix)
 
@@ -49,7 +50,7 @@ def ret_evento(req: Request, ctx: R.EventContext, cstat: int, suffix: str = "", 
     if nProt:
         inf.set("Id", "ID" + nProt)
     add(inf, "tpAmb", req.tpAmb)
-    add(inf, "verAplic", req.auth.settings.ver_aplic)
+    add(inf, "verAplic", req.backend.settings.ver_aplic)
     add(inf, "cOrgao", ctx.f("cOrgao") or req.cUF)
     add(inf, "cStat", cstat)
     add(inf, "xMotivo", req.motivo(cstat, suffix))
@@ -85,7 +86,7 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
                 answers.append(ret_evento(req, ctx, d.cstat, d.suffix))
                 continue
             doc = tx.document(ctx.chNFe)
-            st = R.EventState(ctx, tx, doc, evstore.events_of(tx, ctx.chNFe), evstore.evidence_of(tx, ctx.chNFe))
+            st = R.EventState(ctx, TxReads(tx), doc, evstore.events_of(tx, ctx.chNFe), evstore.evidence_of(tx, ctx.chNFe))
             rejection = first_failure(R.STATE_RULES, st)
             if rejection is not None:
                 answers.append(ret_evento(req, ctx, rejection.cstat, rejection.suffix))
@@ -105,14 +106,14 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
             answers.append(answer)
         return answers
 
-    return req.auth.store.run(unit)
+    return req.backend.store.run(unit)
 
 
 def _opening(req: Request, idLote: str, cstat: int, suffix: str = "") -> etree._Element:
     el = ret("retEnvEvento", VERSION)
     add(el, "idLote", idLote if idLote.isdigit() and len(idLote) <= 15 else "0")
     add(el, "tpAmb", req.tpAmb)
-    add(el, "verAplic", req.auth.settings.ver_aplic)
+    add(el, "verAplic", req.backend.settings.ver_aplic)
     add(el, "cOrgao", req.cUF)
     add(el, "cStat", cstat)
     add(el, "xMotivo", req.motivo(cstat, suffix))

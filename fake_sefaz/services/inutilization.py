@@ -15,6 +15,7 @@ from fake_sefaz.domain import protocol
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules import inutilization as R
+from fake_sefaz.store.reads import TxReads
 from fake_sefaz.store import Tx, numbering_key
 from fake_sefaz.store import events as evstore
 from fake_sefaz.domain.xml import N
@@ -31,7 +32,7 @@ def ret_inut(req: Request, cstat: int, suffix: str = "", inf_req: etree._Element
     if nProt:
         inf.set("Id", "ID" + nProt)
     add(inf, "tpAmb", req.tpAmb)
-    add(inf, "verAplic", req.auth.settings.ver_aplic)
+    add(inf, "verAplic", req.backend.settings.ver_aplic)
     add(inf, "cStat", cstat)
     add(inf, "xMotivo", req.motivo(cstat, suffix))
     add(inf, "cUF", req.cUF)
@@ -47,8 +48,8 @@ def ret_inut(req: Request, cstat: int, suffix: str = "", inf_req: etree._Element
 
 
 def handle(req: Request, payload: etree._Element) -> etree._Element:
-    ctx = R.VoidingContext(copy.deepcopy(payload), req.now, req.cUF, req.tpAmb, req.auth.settings, req.auth.trust,
-                           verifier=req.auth.verifier)
+    ctx = R.VoidingContext(copy.deepcopy(payload), req.now, req.cUF, req.tpAmb, req.backend.settings, req.backend.trust,
+                           verifier=req.backend.verifier)
     rejection = first_failure(R.VOIDING_RULES, ctx)
     if rejection is not None:
         return ret_inut(req, rejection.cstat, rejection.suffix, ctx.inf)
@@ -56,7 +57,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
 
     def unit(tx: Tx) -> etree._Element:
         tx.lock(numbering_key(req.tpAmb, ctx.cnpj, ctx.mod, ctx.serie))  # against a concurrent authorization
-        rej = first_failure(R.STATE_RULES, R.VoidingState(ctx, tx))
+        rej = first_failure(R.STATE_RULES, R.VoidingState(ctx, TxReads(tx)))
         if rej is not None:
             return ret_inut(req, rej.cstat, rej.suffix, ctx.inf)
         nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
@@ -72,7 +73,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
         ))
         return answer
 
-    return req.auth.store.run(unit)
+    return req.backend.store.run(unit)
 
 
 def reject(req: Request, rejection: Rejection) -> etree._Element:

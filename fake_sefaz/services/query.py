@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from fake_sefaz.domain import keys
 from fake_sefaz.domain.codes import Rejection
-from fake_sefaz.rules import first_failure, rule
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules.query import QUERY_RULES, QueryContext
+from fake_sefaz.store import events as events_store
 from fake_sefaz.store import AUTHORIZED, CANCELLED, DENIED
 from fake_sefaz.domain.xml import N
 from fake_sefaz.services import Service
@@ -18,31 +19,6 @@ from fake_sefaz.services.context import Request, add, head, ret
 STATE_CSTAT = {DENIED: 110, CANCELLED: 101}
 
 
-@rule("GA02", 252)
-def environment(ctx: tuple[Request, etree._Element]) -> None:
-    """252: tpAmb of the request is this web service's environment."""
-    req, payload = ctx
-    if payload.findtext(N + "tpAmb") != str(req.tpAmb):
-        raise Rejection(252)
-
-
-@rule("GB01", 236)
-def key_dv(ctx: tuple[Request, etree._Element]) -> None:
-    """236: the queried key's check digit is right."""
-    if not keys.AccessKey(ctx[1].findtext(N + "chNFe") or "").dv_ok():
-        raise Rejection(236)
-
-
-@rule("GB08", 249)
-def key_uf(ctx: tuple[Request, etree._Element]) -> None:
-    """249: the key belongs to a UF this authorizer serves."""
-    req, payload = ctx
-    key = payload.findtext(N + "chNFe") or ""
-    if key[:2] != f"{req.cUF:02d}":
-        raise Rejection(249)
-
-
-QUERY_RULES = (environment, key_dv, key_uf)
 
 
 def _answer(req: Request, chNFe: str, cstat: int, suffix: str = "") -> etree._Element:
@@ -55,18 +31,23 @@ def _answer(req: Request, chNFe: str, cstat: int, suffix: str = "") -> etree._El
 
 def handle(req: Request, payload: etree._Element) -> etree._Element:
     chNFe = payload.findtext(N + "chNFe") or ""
-    rejection = first_failure(QUERY_RULES, (req, payload))
+    rejection = first_failure(QUERY_RULES, QueryContext(payload, req.cUF, req.tpAmb))
     if rejection is not None:
         return _answer(req, chNFe, rejection.cstat, rejection.suffix)
-    doc = req.auth.store.read(lambda tx: tx.document(chNFe))
+    doc, procs = req.backend.store.read(lambda tx: _document_and_events(tx, chNFe))
     if doc is None or doc.tpAmb != req.tpAmb:
         return _answer(req, chNFe, 217)
     cstat = doc.cStat if doc.state == AUTHORIZED else STATE_CSTAT[doc.state]
     el = _answer(req, chNFe, cstat)
     el.append(etree.fromstring(doc.prot_xml))
-    for extra in req.auth.query_extras(doc):  # procEventoNFe of the key (events service)
-        el.append(extra)
+    for proc in procs:  # the procEventoNFe of every event registered for the key, in registration order
+        el.append(etree.fromstring(proc))
     return el
+
+
+def _document_and_events(tx, chNFe: str):
+    doc = tx.document(chNFe)
+    return doc, ([] if doc is None else [e.proc_xml for e in events_store.events_of(tx, chNFe)])
 
 
 def reject(req: Request, rejection: Rejection) -> etree._Element:

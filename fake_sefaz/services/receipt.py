@@ -13,7 +13,7 @@ from fake_sefaz.services.context import Request, add, ret
 def _answer(req: Request, nRec: str, cstat: int, suffix: str = "") -> etree._Element:
     el = ret("retConsReciNFe")
     add(el, "tpAmb", req.tpAmb)
-    add(el, "verAplic", req.auth.settings.ver_aplic)
+    add(el, "verAplic", req.backend.settings.ver_aplic)
     add(el, "nRec", nRec)
     add(el, "cStat", cstat)
     add(el, "xMotivo", req.motivo(cstat, suffix))
@@ -28,7 +28,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
         return _answer(req, nRec, 252)  # 252: environment of the request differs from this web service
     if nRec[:2] != f"{req.cUF:02d}":
         return _answer(req, nRec, 248)  # 248: the receipt's UF is not this authorizer's
-    lot = req.auth.store.read(lambda tx: tx.lot(nRec))
+    lot = req.backend.store.read(lambda tx: tx.lot(nRec))
     if lot is None or lot.tpAmb != req.tpAmb:
         return _answer(req, nRec, 106)
     if req.now.timestamp() < lot.ready_ts:

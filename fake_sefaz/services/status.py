@@ -22,7 +22,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
     if payload.findtext(N + "tpAmb") != str(req.tpAmb):
         return reject(req, Rejection(252))
     el = _answer(req, 107)
-    add(el, "tMed", req.auth.settings.tMed)
+    add(el, "tMed", req.backend.settings.tMed)
     return el
 
 

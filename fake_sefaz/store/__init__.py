@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fake_sefaz.store.base import Store, StoreError, Tx, numbering_key
-from fake_sefaz.store.records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord, LotRecord
+from fake_sefaz.domain.records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord, LotRecord
 
 
 def open_store(url: str, *, sqlite_synchronous: str = "FULL") -> Store:

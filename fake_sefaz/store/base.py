@@ -13,7 +13,7 @@ import threading
 from contextlib import AbstractContextManager
 from typing import Any, Callable, Sequence, TypeVar
 
-from fake_sefaz.store.records import DocumentRecord, LotRecord
+from fake_sefaz.domain.records import DocumentRecord, LotRecord
 
 T = TypeVar("T")
 

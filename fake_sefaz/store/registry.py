@@ -6,11 +6,13 @@ Lookups are by primary key prefix (doc) or by the ie index, so their cost does n
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
     from fake_sefaz.domain.taxpayers import Taxpayer
-    from fake_sefaz.store.base import Tx
+    from fake_sefaz.store.base import Store, Tx
 
 # Column order = Taxpayer field order (registry.Taxpayer is built from rows positionally).
 COLUMNS: tuple[str, ...] = (
@@ -148,3 +150,28 @@ def mark_loaded(tx: "Tx", fingerprint: str, path: str, rows: int) -> None:
 def rows_of(taxpayers: Iterable["Taxpayer"]) -> Iterable[tuple]:
     for t in taxpayers:
         yield t.row()
+
+
+def load_file(store: "Store", path: str | Path, *, force: bool = False) -> int:
+    """Upsert a file's taxpayers in one transaction. A file already loaded (same content) is skipped unless
+    force, so several workers starting on one store load it once and admin edits made since survive a
+    restart. Returns the number of rows written (0 when skipped)."""
+    from fake_sefaz.domain.taxpayers import parse_file
+
+    raw = Path(path).read_bytes()
+    fingerprint = hashlib.sha256(raw).hexdigest()
+    if not force and store.read(lambda tx: was_loaded(tx, fingerprint)):
+        return 0
+    taxpayers = parse_file(path)
+
+    def unit(tx) -> int:
+        n = upsert_many(tx, rows_of(taxpayers))
+        mark_loaded(tx, fingerprint, str(path), n)
+        return n
+
+    return store.run(unit)
+
+
+def load_taxpayers(store: "Store", taxpayers: Iterable["Taxpayer"]) -> int:
+    """Upsert taxpayers (a generated registry, say) in one transaction, in batched multi-row INSERTs."""
+    return store.run(lambda tx: upsert_many(tx, rows_of(taxpayers)))

@@ -175,10 +175,11 @@ def _stages(auth, bodies: list[bytes]) -> dict:
     from fake_sefaz.services.context import Request
     from fake_sefaz.soap import codec
     from fake_sefaz.domain.nfe import NFeView
+    from fake_sefaz.store.reads import StoreReads
 
     names = ("decode", "message_rules", "detach", "certificate", "signature", "nfe_rules", "store", "answer")
     times: dict[str, list[int]] = {n: [] for n in names}
-    service = auth._by_root["enviNFe"]
+    service = auth.dispatcher.service_for_root("enviNFe")
     sig_rules = (f01_signature_profile, f02_signature_value)
     other = tuple(r for r in NFE_PIPELINE if r not in sig_rules and r is not e_certificate)
     pc = time.perf_counter_ns
@@ -193,10 +194,11 @@ def _stages(auth, bodies: list[bytes]) -> dict:
                              data_encoding=soap.data_encoding, codec_error=soap.payload_error)
         rej = first_failure(MESSAGE_RULES, ctx)
         t2 = pc()
-        req = Request(auth, auth.clock.now(), auth.settings.cUF, auth.settings.tpAmb, soap, "bench")
+        req = Request(auth.backend, auth.clock.now(), auth.settings.cUF, auth.settings.tpAmb, soap, "bench")
         nfe = soap.payload.find(N + "NFe")
         doc = NFeView(copy.deepcopy(nfe))
-        nctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, auth.settings, auth.trust, auth=auth)
+        nctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, auth.settings, auth.trust, reads=StoreReads(auth.store),
+                          verifier=auth.verifier)
         t3 = pc()
         r1 = first_failure((e_certificate,), nctx)
         t4 = pc()

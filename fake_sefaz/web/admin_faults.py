@@ -16,7 +16,7 @@ from starlette.routing import Route
 from fake_sefaz.domain import ufs
 from fake_sefaz.domain.codes import CATALOGUE
 from fake_sefaz.faults import DROP_MODES, new_rule_id
-from fake_sefaz.faults.clock import StoreClock, clock_state
+from fake_sefaz.domain.clock import MovableClock, clock_state
 from fake_sefaz.store import faults as fstore
 from fake_sefaz.web import error, json_body
 
@@ -92,12 +92,8 @@ def _clock_delta(data: dict) -> timedelta:
 
 def reset_clock(auth: "Authorizer") -> None:
     clock = auth.clock
-    if isinstance(clock, StoreClock):
+    if isinstance(clock, MovableClock):
         clock.reset()
-    elif hasattr(clock, "set"):
-        from datetime import timezone
-
-        clock.set(datetime.now(timezone.utc), frozen=False)
 
 
 def routes(auth: "Authorizer") -> list[Route]:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from fake_sefaz.store.reads import StoreReads
 from fake_sefaz.domain import codes, qrcode, signature
 from fake_sefaz.domain.nfe import NFeView
 from fake_sefaz.rules import first_failure
@@ -67,7 +68,7 @@ def _t(el: etree._Element | None, path: str) -> str:
 def qr_verdict(auth: "Authorizer", doc: DocumentRecord, view: NFeView, p: str) -> tuple[str, str]:
     """('ok' | 'bad' | 'warn', text): whether the QR parameters check out against the stored note and its CSC."""
     qr = qrcode.parse("x?p=" + p)
-    ctx = NFeContext(view, auth.clock.now(), doc.cUF, doc.tpAmb, auth.settings, auth.trust, auth=auth,
+    ctx = NFeContext(view, auth.clock.now(), doc.cUF, doc.tpAmb, auth.settings, auth.trust, reads=StoreReads(auth.store),
                      sig=signature.profile_parts(view.element, view.inf))
     failure = first_failure(CHECKS, nfce_rules.QrContext(ctx, qr))
     if failure is None:

@@ -14,7 +14,7 @@ from fake_sefaz.domain.taxpayers import local_today
 from fake_sefaz.server.serve import ThreadedServer
 from fake_sefaz.emitter.signer import Signer
 
-from conftest import server_settings
+from support import server_settings
 
 N = "{http://www.portalfiscal.inf.br/nfe}"
 
