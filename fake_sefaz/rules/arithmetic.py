@@ -472,12 +472,11 @@ def na09_30_interstate_rate_of_the_ufs(ctx) -> None:
 @rule("NA11-10", 699)
 def na11_10_destination_share_of_the_year(ctx) -> None:
     """699: pICMSInterPart ≠ the destination UF's share for the year of dhEmi: 40 (2016), 60 (2017), 80 (2018),
-    100 from 2019 (EC 87/2015). For finNFe ≠ 1 the year of the referenced note decides; this stand-in then uses
-    the year of issue too (reference documents are not kept per year). AI NA11-10."""
-    year = int(ctx.doc.dhEmi[:4] or 0)
-    expected = _INTER_PART_BY_YEAR.get(year, Decimal(100))
+    100 from 2019 (EC 87/2015). For finNFe ≠ 1 the year of the referenced note decides; the referenced note is
+    not read here, so only finNFe=1 notes are judged. AI NA11-10."""
     if ctx.doc.ide_("finNFe") != "1":
         return
+    expected = _INTER_PART_BY_YEAR.get(int(ctx.doc.dhEmi[:4] or 0), Decimal(100))
     for item in ctx.doc.amounts.items:
         if item.uf_dest is not None and num(item.uf_dest, "pICMSInterPart") != expected:
             raise Rejection(699, _at(item))

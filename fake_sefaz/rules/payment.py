@@ -53,6 +53,12 @@ def _means(ctx) -> set[str]:
     return {p.values.get("tPag", "") for p in ctx.doc.amounts.payments}
 
 
+def _change(ctx) -> Decimal | None:
+    """pag/vTroco, or None when the note does not inform it."""
+    troco = ctx.doc.amounts.vTroco
+    return None if troco is None else num({"vTroco": troco}, "vTroco")
+
+
 def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
@@ -307,8 +313,8 @@ def ya06_10_card_brand(ctx) -> None:
 @rule("YA09-10", 869)
 def ya09_10_change_value(ctx) -> None:
     """869: vTroco informed and ≠ Σ vPag − vNF. AI YA09-10 (NT 2016.002)."""
-    a = ctx.doc.amounts
-    if a.vTroco is not None and num({"v": a.vTroco}, "v") != _paid(ctx) - num(a.icms_tot, "vNF"):
+    change = _change(ctx)
+    if change is not None and change != _paid(ctx) - num(ctx.doc.amounts.icms_tot, "vNF"):
         raise Rejection(869)
 
 
@@ -316,8 +322,8 @@ def ya09_10_change_value(ctx) -> None:
 def ya09_20_change_limit(ctx) -> None:
     """965 (this meaning; NT 2023.001's ad-rem 965 is future): vTroco above R$ 300.000,00 (R$ 1.000,00 in v1.11).
     NT 2023.004 v1.20 YA09-20 (prod 01/10/2024)."""
-    a = ctx.doc.amounts
-    if a.vTroco is not None and num({"v": a.vTroco}, "v") > _MAX_CHANGE:
+    change = _change(ctx)
+    if change is not None and change > _MAX_CHANGE:
         raise Rejection(965)
 
 
