@@ -9,7 +9,7 @@ the MOC says of optional values (AI notes on N16a-10, W04e-10, W16a-10).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Mapping
 
@@ -115,6 +115,8 @@ class Amounts:
     indIEDest: str
     CRT: str
     ISUF: str  # dest/ISUF (SUFRAMA registration of the recipient)
+    # Values a rule group derives once for this document (e.g. rules/totals.py's sums of the items), by group name.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _children(el: etree._Element | None) -> dict[str, etree._Element]:
