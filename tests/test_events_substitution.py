@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 
 from support.events import Issuer, Note, ev_stat, subst_det
 from fake_sefaz.emitter.client import cons_sit_nfe
+from fake_sefaz.tools.conformance.runner import apply_edits
 from fake_sefaz.emitter.factory import NFeFactory, access_key, wrap_lot
 from fake_sefaz.domain.keys import build_key
 from fake_sefaz.domain.xml import N
@@ -78,11 +78,20 @@ def test_window_168h_edges(issuer, clock):
 def test_910_911_912_substitute_key(issuer):
     orig, sub = pair(issuer)
     bad_dv = sub.key[:43] + str((int(sub.key[43]) + 1) % 10)
-    assert ev_stat(subst(issuer, orig, bad_dv))[0] == "910"
-    assert ev_stat(subst(issuer, orig, orig.key))[0] == "911"
+    # MOC 7.00 §5.9: one text per P31 row, naming the failing condition
+    assert ev_stat(subst(issuer, orig, bad_dv)) == ("910", "Rejeição: Chave de Acesso NFe Substituta inválida (Dígito)")
+    assert ev_stat(subst(issuer, orig, orig.key)) == (
+        "911", "Rejeição: Chave de Acesso NFe Substituta incorreta (mesma Chave de Acesso)")
     ym = datetime.now().strftime("%y%m")
     other_model = build_key(35, ym, issuer.cnpj, 55, 1, 123, 9, "13572468")
-    assert ev_stat(subst(issuer, orig, other_model))[0] == "911"
+    assert ev_stat(subst(issuer, orig, other_model)) == ("911", "Rejeição: Chave de Acesso NFe Substituta incorreta (Modelo)")
+    other_uf = build_key(33, ym, issuer.cnpj, 65, 1, 123, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, other_uf)) == ("911", "Rejeição: Chave de Acesso NFe Substituta incorreta (Código da UF)")
+    two_months_before = (datetime.now().replace(day=1) - timedelta(days=40)).strftime("%y%m")
+    too_old = build_key(35, two_months_before, issuer.cnpj, 65, 1, 123, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, too_old)) == ("911", "Rejeição: Chave de Acesso NFe Substituta incorreta (Ano-Mes)")
+    bad_model = build_key(35, ym, issuer.cnpj, 57, 1, 123, 9, "13572468")
+    assert ev_stat(subst(issuer, orig, bad_model)) == ("910", "Rejeição: Chave de Acesso NFe Substituta inválida (Modelo)")
     missing = build_key(35, ym, issuer.cnpj, 65, 1, 999_999_998, 9, "13572468")
     assert ev_stat(subst(issuer, orig, missing))[0] == "912"
 
@@ -124,29 +133,17 @@ def test_915_to_919_substitute_content(issuer):
     other = send(issuer, fb.build_nfce(nNF=random.randint(1, 900_000_000), tpEmis=9,
                                         dhEmi=(issuer.now() - timedelta(minutes=5)).astimezone(BRT)))
     assert ev_stat(subst(issuer, orig, other.key))[0] == "915"
-    # 916: same vNF, other vICMS (the substitute's items at 0 %, its total consistent: totals are checked, W04-10)
-    def no_icms(nfe):
-        for group in nfe.iter(N + "ICMS00"):
-            group.find(N + "pICMS").text, group.find(N + "vICMS").text = "0.00", "0.00"
-        nfe.find(tot + N + "vICMS").text = "0.00"
-    orig, sub = pair(issuer, edit=no_icms)
+    # 916: same vNF, other vICMS (one cent more on the first item and in the total: still a valid note, as
+    # the item arithmetic (N17, ±0,01) and the totals (W04) rules demand)
+    orig, sub = pair(issuer, edit=lambda nfe: apply_edits(nfe, [
+        {"path": "infNFe/det/imposto/ICMS/ICMS00/vICMS", "add": "0.01"},
+        {"path": "infNFe/total/ICMSTot/vICMS", "add": "0.01"}]))
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "916"
     # 917: another recipient
     orig, sub = pair(issuer, orig_kw={"dest_doc": "52998224725"}, sub_kw={"dest_doc": "11144477735"})
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "917"
-
-    # 918: one item fewer, same total (the last item moved into the first: every item costs 100.00, so the first
-    # becomes 2 x 100.00 and its taxes double exactly; item arithmetic and totals stay right, I11-10 and W rules)
-    def merge(nfe):
-        inf = nfe.find(N + "infNFe")
-        dets = inf.findall(N + "det")
-        first, last = dets[0], dets[-1]
-        for name in ("qCom", "qTrib", "vProd", "vBC", "vICMS", "vPIS", "vCOFINS"):
-            for a, b in zip(first.iter(N + name), last.iter(N + name)):
-                a.text = f"{Decimal(a.text) + Decimal(b.text):.{len(a.text.split('.')[1])}f}"
-        inf.remove(last)
-    fixed = {"price": "100.00", "quantity": 1}
-    orig, sub = pair(issuer, orig_kw=fixed, sub_kw=fixed, edit=merge)
+    # 918: one item fewer, same total: the last item folded into the first
+    orig, sub = pair(issuer, edit=lambda nfe: apply_edits(nfe, [{"path": "infNFe/det[3]", "fold_into": "infNFe/det[1]"}]))
     assert ev_stat(subst(issuer, orig, sub.key))[0] == "918"
     # 919: an item with another product code
     orig, sub = pair(issuer, edit=_set(f"{N}infNFe/{N}det/{N}prod/{N}cProd", "999999"))

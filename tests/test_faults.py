@@ -77,7 +77,7 @@ def test_header_forced_rejection_looks_real_and_stores_nothing(fsrv, admin, em, 
     key = access_key(nfe)
     r = post_raw(fsrv, wrap_lot([nfe], 1, indSinc=1), {"X-Fake-Sefaz-Status": "539"})
     assert r.cStat == "104"
-    assert prot(r) == ("539", "Rejeição: Duplicidade de NF-e, com diferença na Chave de Acesso")
+    assert prot(r) == ("539", "Rejeição: Duplicidade de NF-e com diferença na Chave de Acesso")
     assert admin.get(f"/admin/documents/{key}").status_code == 404
     assert query(soap, key).cStat == "217"
     # nothing was burnt: the same document is then authorized

@@ -23,3 +23,15 @@ def test_the_package_top_holds_only_the_entry_points():
     emitter, tools): the top of fake_sefaz/ is the CLI and the package's own files."""
     top = sorted(p.name for p in (ROOT / "fake_sefaz").glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "cli.py"]
+
+
+def test_tests_import_helpers_from_the_support_package_only():
+    """Test modules never import each other or conftest: shared helpers live in tests/support/."""
+    import re
+
+    bad = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.match(r"\s*(from|import)\s+(conftest|test_\w+|\w+_support)\b", line):
+                bad.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not bad, "\n".join(bad)

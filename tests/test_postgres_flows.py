@@ -62,18 +62,18 @@ def test_every_feature_on_postgres(pg_server, pki, fresh_factory, signer):
     assert c.call(inut).result.findtext(f"{N}infInut/{N}cStat") == "102"
     assert prot_of(em.authorize(em.nfe(nNF=n + 1, serie=3)))[0] == "206"
 
-    # registry: an issuer closed -> 301 stored, 110 on query, 205 on the same number again
+    # registry: an issuer closed -> 781 (NT 2024.001: model 55 is rejected, not denied), nothing stored
     other = em.nfe(sign=False)
     ie = other.findtext(f"{N}infNFe/{N}emit/{N}IE")
     r = admin.put(f"/admin/taxpayers/{ident.cnpj}", json={"cnpj": ident.cnpj, "ie": ie, "uf": "SP", "name": "X",
                                                           "situation": "closed", "situation_since": "2020-01-01"})
     assert r.status_code in (200, 201), r.text
     denied = signer.sign_nfe(other)
-    assert prot_of(em.authorize(denied))[0] == "301"
-    assert c.call(cons_sit_nfe(2, key_of(denied))).cStat == "110"
-    assert prot_of(em.authorize(denied))[0] == "205"
+    assert prot_of(em.authorize(denied))[0] == "781"
+    assert c.call(cons_sit_nfe(2, key_of(denied))).cStat == "217"
     admin.put(f"/admin/taxpayers/{ident.cnpj}", json={"cnpj": ident.cnpj, "ie": ie, "uf": "SP", "name": "X",
                                                       "situation": "active"})
+    assert prot_of(em.authorize(denied))[0] == "100"  # the number stayed free
 
     # CSC tokens, a fault rule, the taxpayer registry query, and the state export
     assert admin.post(f"/admin/taxpayers/{ident.cnpj}/csc", json={}).status_code == 201

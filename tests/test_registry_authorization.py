@@ -17,7 +17,9 @@ from support.registry import N, Issuer, Registry, key_of, prot_of, start_server
 
 @pytest.fixture(scope="module")
 def srv(pki, tmp_path_factory):
-    s = start_server(pki, tmp_path_factory.mktemp("registry-regular"))
+    """The DF Portaria 403/2009 model of denials for model 55 as well (nfe_denial_removed=false, as before
+    NT 2024.001); tests of NT 2024.001's rejections use `current` below."""
+    s = start_server(pki, tmp_path_factory.mktemp("registry-regular"), nfe_denial_removed=False)
     yield s
     s.stop()
 
@@ -330,3 +332,57 @@ def test_rejected_nfe_teaches_the_registry_nothing(pki, learning_strict_recipien
     finally:
         reg.close()
         c.close()
+
+
+# --- NT 2024.001: from 16/09/2024 model 55 is rejected, not denied ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def current(pki, tmp_path_factory):
+    s = start_server(pki, tmp_path_factory.mktemp("registry-nt2024-001"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def now_issuer(pki, current):
+    c = SoapClient(current.url)
+    yield Issuer(pki, current, c), Registry(current), c
+    c.close()
+
+
+def _reply(issuer, nfe):
+    inf = issuer.send(nfe).result.find("{http://www.portalfiscal.inf.br/nfe}protNFe/"
+                                       "{http://www.portalfiscal.inf.br/nfe}infProt")
+    return tuple(inf.findtext("{http://www.portalfiscal.inf.br/nfe}" + t) for t in ("cStat", "xMotivo", "nProt"))
+
+
+def test_nt2024_001_irregular_issuer_gets_781_and_keeps_its_number(now_issuer):
+    issuer, registry, soap = now_issuer
+    issuer.register(registry, situation="closed", situation_since=registry.ago(10), closed_on=registry.ago(10))
+    nfe = issuer.nfe(nNF=515151, serie=9)
+    assert _reply(issuer, copy.deepcopy(nfe)) == (
+        "781", "Rejeição: Emissor não habilitado para emissão da NF-e/NFC-e", None)
+    assert soap.call(cons_sit_nfe(2, key_of(nfe))).cStat == "217"  # nothing stored
+    issuer.register(registry, situation="active")
+    assert _reply(issuer, copy.deepcopy(nfe))[0] == "100"  # the same number, once regular
+
+
+def test_nt2024_001_recipient_302_303_are_rejections(now_issuer):
+    issuer, registry, soap = now_issuer
+    dest, ie = new_cnpj(), new_ie()
+    registry.put(dest, ie=ie, situation="cancelled", situation_since=registry.ago(5))
+    nfe = issuer.nfe(dest_doc=dest)
+    assert _reply(issuer, nfe) == ("302", "Rejeição: Irregularidade fiscal do destinatário", None)
+    assert soap.call(cons_sit_nfe(2, key_of(nfe))).cStat == "217"
+    dest2, ie2 = new_cnpj(), new_ie()
+    registry.put(dest2, ie=ie2, situation="not_enabled")
+    assert _reply(issuer, issuer.nfe(dest_doc=dest2, dest_ie=ie2)) == (
+        "303", "Rejeição: Destinatário não habilitado a operar na UF", None)
+
+
+def test_nt2024_001_keeps_the_nfce_denial(now_issuer):
+    """The NT speaks of the NF-e: an NFC-e of an irregular issuer is still denied (reference §11.12)."""
+    issuer, registry, _ = now_issuer
+    issuer.register(registry, situation="paused", situation_since=registry.ago(2))
+    status, text, nProt = _reply(issuer, issuer.nfe(mod=65))
+    assert (status, text) == ("301", "Uso Denegado: Irregularidade fiscal do emitente") and nProt

@@ -14,7 +14,8 @@ from support.registry import Issuer, Registry, key_of, prot_of, start_server
 
 @pytest.fixture(scope="module")
 def srv(pki, tmp_path_factory):
-    s = start_server(pki, tmp_path_factory.mktemp("registry-events"))
+    # the DF Portaria's denial of model 55 (before NT 2024.001): a denied number cannot be voided
+    s = start_server(pki, tmp_path_factory.mktemp("registry-events"), nfe_denial_removed=False)
     yield s
     s.stop()
 

@@ -240,11 +240,22 @@ def test_230_unknown_issuer_when_strict(signed, trust):
 
 
 def test_301_issuer_closed(signed, settings, trust):
+    """The DF Portaria's denial of model 55, kept by nfe_denial_removed=false (before NT 2024.001)."""
+    view = NFeView(signed)
+    closed = issuer_of(view, situation=taxpayers.CLOSED, since="2025-01-10")
+    ctx = nfe_ctx(signed, settings.replace(nfe_denial_removed=False), trust, reads=MemoryReads(registry=[closed]))
+    assert code(registry.REGISTRY_REJECTIONS, ctx) is None
+    assert code(registry.REGISTRY_DENIALS, ctx) == 301
+
+
+def test_781_issuer_closed_after_nt2024_001(signed, settings, trust):
+    """NT 2024.001: since 16/09/2024 an irregular issuer of model 55 is rejected (1C17-38), with its own text."""
     view = NFeView(signed)
     closed = issuer_of(view, situation=taxpayers.CLOSED, since="2025-01-10")
     ctx = nfe_ctx(signed, settings, trust, reads=MemoryReads(registry=[closed]))
-    assert code(registry.REGISTRY_REJECTIONS, ctx) is None
-    assert code(registry.REGISTRY_DENIALS, ctx) == 301
+    rej = first_failure(registry.REGISTRY_REJECTIONS, ctx)
+    assert (rej.cstat, rej.meaning) == (781, "1C17-38")
+    assert code(registry.REGISTRY_DENIALS, ctx) is None
 
 
 def test_203_issuer_not_accredited(signed, settings, trust):

@@ -125,7 +125,7 @@ def test_cadastro_and_registry_scenarios_against_another_authorizer(pki, server)
                       "cadastro-265-other-uf", "registry-229-issuer-ie-missing", "registry-209-issuer-ie-invalid"}, \
         table(list(results.values()))
     assert all(r.status == SKIPPED for n, r in results.items() if n not in passed)
-    assert {"registry-301-irregular-issuer-denied", "event-240-irregular-issuer", "cadastro-111-one-registration"} \
+    assert {"registry-781-irregular-issuer-rejected", "event-240-irregular-issuer", "cadastro-111-one-registration"} \
         <= set(results)
 
 

@@ -136,7 +136,9 @@ CATALOGUE: dict[int, str] = {
     396: 'Rejeição: Parâmetro do QR-Code inexistente (chAcesso)',
     397: 'Rejeição: Parâmetro do QR-Code divergente da Nota Fiscal (chAcesso)',
     398: 'Rejeição: Parâmetro nVersao do QR-Code difere do previsto',
-    399: 'Rejeição: Parâmetro da Identificação do destinatário no QR-Code divergente da Nota Fiscal',
+    # MOC 7.00 §4.4.2: 399 is the QR-Code's recipient parameter for a note without a recipient (the old text was
+    # another rule's).
+    399: 'Rejeição: Parâmetro de Identificação do destinatário no QR-Code para Nota Fiscal sem identificação do destinatário',
     402: 'Rejeição: XML da área de dados com codificação diferente de UTF-8',
     404: 'Rejeição: Uso de prefixo de namespace não permitido',
     410: 'Rejeição: UF informada no campo cUF não é atendida pelo Web Service',
@@ -175,7 +177,7 @@ CATALOGUE: dict[int, str] = {
     536: 'Rejeição: Total do Seguro difere do somatório dos itens',
     537: 'Rejeição: Total do Desconto difere do somatório dos itens',
     538: 'Rejeição: Total do IPI difere do somatório dos itens',
-    539: 'Rejeição: Duplicidade de NF-e, com diferença na Chave de Acesso',
+    539: 'Rejeição: Duplicidade de NF-e com diferença na Chave de Acesso',
     546: 'Rejeição: Erro na Chave de Acesso - Campo Id - falta a literal NFe',
     554: 'Rejeição: Série difere da faixa 0-899',
     560: 'Rejeição: CNPJ base do emitente difere do CNPJ base da primeira NF-e do lote recebido',
@@ -185,6 +187,7 @@ CATALOGUE: dict[int, str] = {
     564: 'Rejeição: Total do Produto / Serviço difere do somatório dos itens',
     565: 'Rejeição: Falha no schema XML - inexiste a tag raiz esperada para o lote de NF-e',
     568: 'Rejeição: Falha no schema XML - inexiste atributo versao na tag raiz do lote de NF-e',
+    570: 'Rejeição: Tipo de Emissão 3, 6 ou 7 só é válido nas contingências SCAN/SVC',
     572: 'Rejeição: Erro Atributo ID do evento não corresponde a concatenação dos campos ("ID" + tpEvento + chNFe + nSeqEvento)',
     573: 'Rejeição: Duplicidade de Evento',
     574: 'Rejeição: O autor do evento diverge do emissor da NF-e',
@@ -308,8 +311,10 @@ CATALOGUE: dict[int, str] = {
     903: 'Rejeição: Versão informada no QR-Code (100) não é mais válida para a data de emissão',
     904: 'Rejeição: Informado indevidamente campo valor de pagamento',
     905: 'Rejeição: Campos do grupo Fatura não informados',
-    910: 'Rejeição: Chave de Acesso NFe Substituta inválida (Dígito / Código UF / Ano / Mês / CNPJ/CPF / Modelo / Número)',
-    911: 'Rejeição: Chave de Acesso NFe Substituta incorreta (mesma Chave / Código da UF / CNPJ/CPF / Ano-Mes / Modelo)',
+    # 910/911: one text per condition in MOC 7.00 §5.9 (P31-10..34, P31-38..52); the rule appends its condition
+    # as the suffix, e.g. "... inválida (Dígito)", "... incorreta (mesma Chave de Acesso)".
+    910: 'Rejeição: Chave de Acesso NFe Substituta inválida',
+    911: 'Rejeição: Chave de Acesso NFe Substituta incorreta',
     912: 'Rejeição: NF-e Substituta inexistente',
     913: 'Rejeição: NF-e Substituta Denegada ou Cancelada',
     914: 'Rejeição: Data de emissão da NF-e Substituta maior que 2 horas da data de emissão da NF-e a ser cancelada',
@@ -330,12 +335,150 @@ CATALOGUE: dict[int, str] = {
     967: 'Rejeição: Total do ICMS monofásico próprio difere do somatório dos itens.',
     968: 'Rejeição: Total do ICMS monofásico sujeito a retenção difere do somatório dos itens.',
     969: 'Rejeição: Total do ICMS monofásico retido anteriormente difere do somatório dos itens.',
-    972: 'Rejeição: Obrigatória as informações do responsável técnico',
-    999: 'Rejeição: Erro não catalogado',}
+    972: 'Rejeição: Obrigatória as informações do responsável técnico [NT 2018.005]',
+    973: 'Rejeição: CNPJ do responsável técnico inválido [NT 2018.005]',
+    974: 'Rejeição: CNPJ do responsável técnico diverge do cadastrado [NT 2018.005]',
+    975: 'Rejeição: Obrigatória a informação do identificador do CSRT e do Hash do CSRT [NT 2018.005]',
+    976: 'Rejeição: Identificador do CSRT não cadastrado na SEFAZ [NT 2018.005]',
+    977: 'Rejeição: Identificador do CSRT revogado [NT 2018.005]',
+    978: 'Rejeição: Hash do CSRT diverge do calculado [NT 2018.005]',
+    999: 'Rejeição: Erro não catalogado',
+    # --- IBS / CBS / IS: NT 2025.002-RTC v1.34 (Dec/2025) §7, codes 1000-1181. "[nItem: 999]" in the NT is the
+    # item number, appended by the rule as a suffix like the MOC's other [nItem:nnn] codes.
+    1000: 'Rejeição: Município do fato gerador do IBS informado indevidamente',
+    1001: 'Rejeição: NF-e com finalidade de débito ou crédito somente para IBS/CBS',
+    1002: 'Rejeição: NF-e sem informação de ICMS / ISSQN',
+    1003: 'Rejeição: NF-e de crédito faz referência a documento fiscal diferente de NF-e modelo 55',
+    1006: 'Rejeição: NFCe com grupo de compra governamental',
+    1007: 'Rejeição: CST do IBS/CBS informado não permite informação de redução de alíquota municipal',
+    1009: 'Rejeição: Não informado tipo de nota de débito',
+    1020: 'Rejeição: CST do IBS/CBS informado inexistente',
+    1021: 'Rejeição: Grupo IBS/CBS informado indevidamente',
+    1022: 'Rejeição: Grupo IBS/CBS não informado',
+    1023: 'Rejeição: Classificação Tributária do IBS/CBS informada inexistente',
+    # UB14-20: the official text repeats "Rejeição:" (NT 2025.002-RTC v1.34).
+    1024: 'Rejeição: Rejeição: Classificação Tributária do IBS e da CBS incompatível com o CST informado',
+    1025: 'Rejeição: cClassTrib do IBS/CBS não permitido neste modelo de DFe',
+    1026: 'Rejeição: Alíquota do IBS da UF inválida',
+    1027: 'Rejeição: NF referenciada informada indevidamente',
+    1028: 'Rejeição: CST do IBS/CBS informado não permite informação de redução de alíquota da CBS',
+    1029: 'Rejeição: CST do IBS/CBS informado não permite informação de diferimento Estadual',
+    1030: 'Rejeição: CST do IBS/CBS informado obriga informação de diferimento Estadual',
+    1031: 'Rejeição: Valor do Diferimento da UF difere do calculado',
+    1032: 'Rejeição: CST do IBS/CBS informado não permite informação de redução de alíquota Estadual',
+    1033: 'Rejeição: Não informado o grupo de redução de alíquota Estadual',
+    1034: 'Rejeição: Percentual de redução de alíquota da UF não é válido para este cClassTrib',
+    1035: 'Rejeição: Valor da Alíquota Efetiva do IBS da UF calculado incorretamente',
+    1036: 'Rejeição: Alíquota do IBS do Município inválida',
+    1037: 'Rejeição: Alíquota da CBS inválida',
+    1040: 'Rejeição: Valor do Tributo Regular da UF difere do calculado',
+    1041: 'Rejeição: Valor do IBS da UF difere do calculado',
+    1044: 'Rejeição: CST do IBS/CBS informado obriga informação de diferimento Municipal',
+    1045: 'Rejeição: Valor do Diferimento do Município difere do calculado',
+    1046: 'Rejeição: Percentual de redução de alíquota do Município não é válido para este cClassTrib',
+    1047: 'Rejeição: Valor da Alíquota Efetiva do IBS do Município calculado incorretamente',
+    1049: 'Rejeição: Não é permitido o uso de Crédito Presumido na NFC-e modelo 65',
+    1050: 'Rejeição: Crédito Presumido para a CBS informado indevidamente',
+    1051: 'Rejeição: Valor do Tributo Regular do Município difere do calculado',
+    1052: 'Rejeição: Valor do IBS Municipal difere do calculado',
+    1053: 'Rejeição: Crédito Presumido para o IBS informado indevidamente',
+    1054: 'Rejeição: Crédito Presumido para o IBS não informado',
+    1055: 'Rejeição: Código de Crédito Presumido (cCredPres) da Operação inexistente',
+    1058: 'Rejeição: Crédito Presumido para a CBS não informado',
+    1061: 'Rejeição: CST do IBS/CBS informado obriga informação de diferimento da CBS',
+    1062: 'Rejeição: Valor do Diferimento da CBS difere do calculado',
+    1063: 'Rejeição: Percentual de redução de alíquota da CBS não é válido para este cClassTrib',
+    1064: 'Rejeição: Valor da Alíquota Efetiva da CBS calculado incorretamente',
+    1065: 'Rejeição: Classificação Tributária do IBS e da CBS informada obriga informação da tributação regular',
+    1066: 'Rejeição: CST do IBS e da CBS informado no grupo de tributação regular inexistente',
+    1067: 'Rejeição: Classificação Tributária do IBS e da CBS informada no grupo de tributação regular inexistente',
+    1068: 'Rejeição: Valor do Tributo Regular da CBS difere do calculado',
+    1069: 'Rejeição: Valor da CBS difere do calculado',
+    1073: 'Rejeição: Total de IS informado indevidamente',
+    1074: 'Rejeição: Não informado o grupo de redução de alíquota Municipal',
+    1076: 'Rejeição: Total da BC do IBS e da CBS difere da soma dos itens',
+    1077: 'Rejeição: Total de Diferimento do IBS UF difere da soma dos itens',
+    1078: 'Rejeição: Total Devolvido do IBS UF difere da soma dos itens',
+    1079: 'Rejeição: Não informado o grupo de redução de alíquota da CBS',
+    1080: 'Rejeição: Total de IBS UF difere da soma dos itens',
+    1081: 'Rejeição: Total de Diferimento do IBS Municipal difere da soma dos itens',
+    1082: 'Rejeição: Total Devolvido do IBS Municipal difere da soma dos itens',
+    1083: 'Rejeição: CST do IBS/CBS informado não permite informação de diferimento Municipal',
+    1084: 'Rejeição: Total de IBS Municipal difere da soma dos itens',
+    1085: 'Rejeição: Total do IBS difere da soma do vIBS dos itens',
+    1086: 'Rejeição: Total de Crédito Presumido do IBS UF difere da soma dos itens',
+    1087: 'Rejeição: Total de Crédito Presumido da CBS difere da soma dos itens',
+    1088: 'Rejeição: Total de Diferimento da CBS difere da soma dos itens',
+    1089: 'Rejeição: Total Devolvido da CBS difere da soma dos itens',
+    1090: 'Rejeição: CST do IBS/CBS informado não permite informação de diferimento da CBS',
+    1091: 'Rejeição: Total de CBS difere da soma dos itens',
+    1114: 'Rejeição: Classificação Tributária do IBS e da CBS informada não permite informação da tributação regular',
+    1117: 'Rejeição: Total de IS não informado',
+    1118: 'Rejeição: Total de IBS e CBS informado indevidamente',
+    1119: 'Rejeição: Total de IBS e CBS não informado',
+    1129: 'Rejeição: Valor do IBS ou da CBS deve ser maior que zero na transferência de crédito.',
+    1131: 'Rejeição: Grupo de transferência de crédito informado indevidamente',
+    1132: 'Rejeição: Grupo de transferência de crédito não informado',
+    1133: 'Rejeição: Finalidade de Emissão da Nota Fiscal incompatível com o CST',
+    1139: 'Rejeição: Tipo de nota de débito informado indevidamente',
+    1145: 'Rejeição: Tipo de nota de crédito só pode ser usado a partir de janeiro/2029.',
+    1150: 'Rejeição: Valor do IBS do Item (vIBS) difere do calculado',
+    1151: 'Rejeição: Grupo IBS/CBS Monofásico informado indevidamente',
+    1152: 'Rejeição: Tipo de Operação incompatível com NF-e de Crédito do tipo Retorno',
+    1153: 'Rejeição: NFC-e com data de previsão de entrega',
+    1154: 'Rejeição: Data de previsão de entrega posterior ao permitido',
+    1155: 'Rejeição: Data de previsão de entrega anterior ao permitido',
+    1156: 'Rejeição: Data de previsão de entrega não permitida para a finalidade de emissão informada',
+    1157: 'Rejeição: Data de previsão de entrega não permitida para a modalidade de frete informada',
+    1161: 'Rejeição: Tipo de Operação incompatível com NF-e de Crédito',
+    1162: 'Rejeição: Tipo de Operação incompatível com NF-e de Débito',
+    1163: 'Rejeição: Tipo de nota de crédito informado indevidamente',
+    1164: 'Rejeição: Não informado tipo de nota de crédito',
+    1168: 'Rejeição: Tipo de Nota de Débito incompatível com o CST',
+    1169: 'Rejeição: Grupo de Ajuste de Competência informado indevidamente',
+    1170: 'Rejeição: Grupo de Ajuste de Competência não informado',
+    1171: 'Rejeição: Valor do IBS ou da CBS deve ser maior que zero no ajuste de competência',
+    1172: 'Rejeição: Grupo de Estorno de Crédito informado indevidamente',
+    1173: 'Rejeição: Grupo de Estorno de Crédito não informado',
+    1174: 'Rejeição: Valor do IBS ou da CBS deve ser maior que zero no estorno de crédito',
+    1175: 'Rejeição: Grupo de Crédito Presumido na Operação informado indevidamente',
+    1176: 'Rejeição: Total do IBS estornado difere da soma dos itens',
+    1177: 'Rejeição: Total da CBS estornada difere da soma dos itens',
+    1056: 'Rejeição: Valor do Crédito Presumido em condição suspensiva do IBS informado indevidamente',
+    1060: 'Rejeição: Valor do Crédito Presumido da CBS informado indevidamente',
+    1106: 'Rejeição: Não informado grupo de combustível para cClassTrib de Combustível',
+    1107: 'Rejeição: Valor do Crédito Presumido do IBS não pode ser superior a vProd',
+    1124: 'Rejeição: Valor do Crédito Presumido da CBS não pode ser superior a vProd',
+    1134: 'Rejeição: CST do IBS/CBS informado não permite informação do grupo para apropriação de crédito presumido de IBS sobre o saldo devedor na ZFM',
+    1135: 'Rejeição: CST do IBS/CBS informado exige a informação do grupo para apropriação de crédito presumido de IBS sobre o saldo devedor na ZFM',
+    1136: 'Rejeição: Não é possível repetir o Tipo de Classificação para o cálculo do crédito presumido na ZFM neste DFe',
+    1138: 'Rejeição: Não é permitido o uso de Crédito Presumido ZFM na NFC-e modelo 65',
+    1140: 'Rejeição: NF-e de recebimento de pagamento do ente governamental sem nota de fornecimento referenciada',
+    1141: 'Rejeição: Grupo de informações da composição do valor do IBS e da CBS em compras governamentais não informado',
+    1142: 'Rejeição: Soma dos valores de IBS e CBS em compras governamentais divergente',
+    1144: 'Rejeição: Grupo de informações da composição do valor do IBS e da CBS em compras governamentais informado indevidamente',
+    1158: 'Rejeição: Tipo de Nota de Crédito não permite o grupo para apropriação de crédito presumido de IBS sobre o saldo devedor na ZFM',
+    1159: 'Rejeição: Tipo de Nota de Crédito exige o grupo para apropriação de crédito presumido de IBS sobre o saldo devedor na ZFM',
+    1160: 'Rejeição: Ano e mês referência do período de apuração superior ao ano e mês atual',
+    1165: 'Rejeição: Não é permitido informar a classificação para subapuração do IBS na ZFM na NFC-e modelo 65',
+    1166: 'Rejeição: Classificação para subapuração do IBS na ZFM informado indevidamente.',
+}
+
+# Codes the Notas Técnicas reuse with another text: (code, MOC rule id) -> the text that rule answers. The rule
+# raises Rejection(code, meaning=rule_id); every other use of the code answers CATALOGUE's text. NT 2024.001
+# turned the model-55 denials into rejections with the same numbers (reference content-rules.md §2.3).
+MEANINGS: dict[tuple[int, str], str] = {
+    (302, "5E17-40"): 'Rejeição: Irregularidade fiscal do destinatário',
+    (303, "5E17-60"): 'Rejeição: Destinatário não habilitado a operar na UF',
+    (781, "1C17-38"): 'Rejeição: Emissor não habilitado para emissão da NF-e/NFC-e',
+}
 
 
-def text(cstat: int) -> str:
-    """The official text of a code. Unknown codes are a programming error, not a wire answer."""
+def text(cstat: int, meaning: str | None = None) -> str:
+    """The official text of a code (of the rule `meaning`, for a reused code). Unknown codes are a programming
+    error, not a wire answer."""
+    if meaning is not None:
+        return MEANINGS.get((cstat, meaning), CATALOGUE[cstat])
     return CATALOGUE[cstat]
 
 
@@ -364,9 +507,10 @@ def _latin1(s: str) -> str:
     return " ".join("".join(out).split())
 
 
-def motivo(cstat: int, suffix: str = "", style: MotivoStyle = "accents") -> str:
-    """xMotivo for a code: the catalogue text, an optional context suffix, folded and cut to TMotivo."""
-    s = CATALOGUE[cstat] + (" " + suffix if suffix else "")
+def motivo(cstat: int, suffix: str = "", style: MotivoStyle = "accents", meaning: str | None = None) -> str:
+    """xMotivo for a code: the catalogue text (of the rule `meaning`, for a reused code), an optional context
+    suffix, folded and cut to TMotivo."""
+    s = text(cstat, meaning) + (" " + suffix if suffix else "")
     if style == "ascii":
         s = ascii_fold(s)
     return _latin1(s)[:MOTIVO_MAX].rstrip()
@@ -375,9 +519,12 @@ def motivo(cstat: int, suffix: str = "", style: MotivoStyle = "accents") -> str:
 class Rejection(Exception):
     """A decision that reaches the wire: a cStat (from the catalogue) and an optional context suffix."""
 
-    def __init__(self, cstat: int, suffix: str = "") -> None:
+    def __init__(self, cstat: int, suffix: str = "", meaning: str | None = None) -> None:
         if cstat not in CATALOGUE:
             raise KeyError(f"cStat {cstat} is not in the catalogue")
-        super().__init__(f"{cstat} {CATALOGUE[cstat]} {suffix}".strip())
+        if meaning is not None and (cstat, meaning) not in MEANINGS:
+            raise KeyError(f"cStat {cstat} has no meaning {meaning!r} in codes.MEANINGS")
+        super().__init__(f"{cstat} {text(cstat, meaning)} {suffix}".strip())
         self.cstat = cstat
         self.suffix = suffix
+        self.meaning = meaning  # the rule id of a reused code's other text (MEANINGS), else None

@@ -115,5 +115,12 @@ class NFeView:
         return extract(self.inf)
 
     @cached_property
+    def ibscbs(self):
+        """The IBS/CBS/IS fields of the tax reform (domain/ibscbs.py), read once."""
+        from fake_sefaz.domain import ibscbs
+
+        return ibscbs.read(self.inf, self._ide_texts)
+
+    @cached_property
     def digest_value(self) -> str:
         return self.element.findtext(f"{D}Signature/{D}SignedInfo/{D}Reference/{D}DigestValue") or ""

@@ -390,33 +390,59 @@ def s_subst_original_normal(st: EventState) -> None:
         raise Rejection(920)
 
 
-def _key_valid(key: str, now: datetime) -> bool:
+def _key_defect(key: str, now: datetime) -> str | None:
+    """The first defect of a substitute key, named as MOC 7.00 §5.9 names it in 910's text (P31-10..34)."""
     k = keys.AccessKey(key)
-    if not k.dv_ok() or int(k.cUF) not in ufs.CODES:
-        return False
-    if not (6 <= int(k.year) <= now.year % 100) or not 1 <= int(k.month) <= 12:
-        return False
+    if not k.dv_ok():
+        return "(Dígito)"  # P31-10
+    if not k.cUF.isdigit() or int(k.cUF) not in ufs.CODES:
+        return "(Código UF)"  # P31-14
+    if not (6 <= int(k.year) <= now.year % 100):
+        return "(Ano)"  # P31-18
+    if not 1 <= int(k.month) <= 12:
+        return "(Mês)"  # P31-22
     issuer = k.issuer
     if not (keys.valid_cnpj(issuer) or (issuer.startswith("000") and keys.valid_cpf(issuer[3:]))):
-        return False
-    return k.mod in ("55", "65") and int(k.nNF) != 0
+        return "(CNPJ/CPF)"  # P31-26
+    if k.mod not in ("55", "65"):
+        return "(Modelo)"  # P31-30
+    if int(k.nNF) == 0:
+        return "(Número)"  # P31-34
+    return None
 
 
 @rule("P31-10..34", 910)
 def s_subst_key_valid(st: EventState) -> None:
-    """910: chNFeRef has a valid check digit, UF, year, month, CNPJ/CPF, model and number."""
-    if st.ctx.tpEvento == CANCEL_SUBST and not _key_valid(st.ctx.det_f("chNFeRef"), st.ctx.now):
-        raise Rejection(910)
+    """910: chNFeRef has a valid check digit, UF, year, month, CNPJ/CPF, model and number; the answer names the
+    first failing condition, as each MOC row has its own text ("... inválida (Dígito)")."""
+    if st.ctx.tpEvento == CANCEL_SUBST:
+        defect = _key_defect(st.ctx.det_f("chNFeRef"), st.ctx.now)
+        if defect is not None:
+            raise Rejection(910, defect)
+
+
+def _month_index(k: keys.AccessKey) -> int:
+    return int(k.year) * 12 + int(k.month)
 
 
 @rule("P31-38..52", 911)
 def s_subst_key_consistent(st: EventState) -> None:
-    """911: chNFeRef is another key of the same UF, issuer and model."""
+    """911: chNFeRef is another key (P31-38) of the same UF (P31-42) and issuer (P31-46), issued in the month of
+    the cancelled key or the month before it (P31-50: chNFeRef's AAMM neither after chNFe's nor more than one
+    month before it), of the same model (P31-52); each row has its own text."""
     if st.ctx.tpEvento != CANCEL_SUBST:
         return
     ref, key = keys.AccessKey(st.ctx.det_f("chNFeRef")), keys.AccessKey(st.ctx.chNFe)
-    if ref.value == key.value or ref.cUF != key.cUF or ref.issuer != key.issuer or ref.mod != key.mod:
-        raise Rejection(911)
+    if ref.value == key.value:
+        raise Rejection(911, "(mesma Chave de Acesso)")
+    if ref.cUF != key.cUF:
+        raise Rejection(911, "(Código da UF)")
+    if ref.issuer != key.issuer:
+        raise Rejection(911, "(CNPJ/CPF)")
+    if not -1 <= _month_index(ref) - _month_index(key) <= 0:
+        raise Rejection(911, "(Ano-Mes)")
+    if ref.mod != key.mod:
+        raise Rejection(911, "(Modelo)")
 
 
 def _substitute(st: EventState) -> DocumentRecord | None:

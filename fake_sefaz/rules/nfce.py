@@ -134,13 +134,6 @@ def b25b_20_presence(ctx: NFeContext) -> None:
 
 # --- Group E: recipient -----------------------------------------------------------------------------------
 
-@rule("E01-10", 719)
-def e01_10_nfe_recipient(ctx: NFeContext) -> None:
-    """719: an NF-e (model 55) names its recipient; only the NFC-e may omit it (MOC 7.00 E01-10)."""
-    if ctx.doc.mod == "55" and ctx.doc.dest is None:
-        raise Rejection(719)
-
-
 @rule("E16a-10", 789)
 def e16a_10_non_contributor(ctx: NFeContext) -> None:
     """789: an NFC-e recipient is not an ICMS contributor (indIEDest=9)."""
@@ -181,7 +174,7 @@ def w16_30_limit(ctx: NFeContext) -> None:
 NFCE_RULES = (
     b06_10_uf_accepts_nfce, b06_40_nfce_service_model, b09_40_issued_late, b09_40_offline_refused_late,
     b11a_10_internal_only, b22_scan, b22_70_svc, b25_20_purpose, b25a_10_final_consumer, b25b_20_presence,
-    e01_10_nfe_recipient, e16a_10_non_contributor, i04_10_homologation_item, i08_150_cfop, w16_30_limit,
+    e16a_10_non_contributor, i04_10_homologation_item, i08_150_cfop, w16_30_limit,
 )
 
 

@@ -188,6 +188,16 @@ def gc02_issued_too_long_ago(ctx: NFeContext) -> None:
         raise Rejection(228)
 
 
+# --- Recipient (group E) --------------------------------------------------------------------------------------
+
+@rule("E01-10", 719)
+def e01_10_nfe_recipient(ctx: NFeContext) -> None:
+    """719: an NF-e (model 55) names its recipient; only the NFC-e may omit it (MOC 7.00 E01-10). A model-55 rule
+    despite its number in the NFC-e range 702-789 (reference content-rules.md §9)."""
+    if ctx.doc.mod == "55" and ctx.doc.dest is None:
+        raise Rejection(719)
+
+
 # --- Homologation (the totals, W07-10 564 and W16-10 610, are in rules/totals.py) ---------------------------------------------------------------------------
 
 @rule("GD01", 598)
@@ -205,5 +215,5 @@ NFE_RULES = (
     gb01_key_dv, gb02_key_uf, gb03_key_year, gb04_key_month, gb05_key_issuer, gb06_key_model, gb07_key_number,
     gb08_key_uf_authorizer, gb09_key_month_of_issue, gb10_key_cnf, gb11_key_fields, gb12_cnf_format,
     gc01_issued_after_receipt, gc02_issued_too_long_ago,
-    gd01_homologation_recipient,
+    e01_10_nfe_recipient, gd01_homologation_recipient,
 )

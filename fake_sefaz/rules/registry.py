@@ -23,8 +23,13 @@ from fake_sefaz.domain import taxpayers as reg
 from fake_sefaz.domain import ufs
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.xml import N
-from fake_sefaz.rules import rule
+from fake_sefaz.rules import InForce, rule
 from fake_sefaz.rules.nfe import NFeContext
+
+# NT 2024.001 v1.10-1.20 (Ajuste SINIEF 43/23): the model-55 denial ends; 1C17-40 (301) is deleted, an irregular
+# issuer gets 1C17-38 (781) and 5E17-40 / 5E17-60 (302 / 303) become rejections with "Rejeição:" texts
+# (reference content-rules.md §2.3). Model 65 keeps its denials (the NT speaks of the NF-e; §11.12).
+NT2024_001 = InForce(hom=date(2024, 7, 1), prod=date(2024, 9, 16))
 
 _CRT_REGIME = {"1": "SIMPLES NACIONAL", "2": "SIMPLES NACIONAL - EXCESSO DE SUBLIMITE", "3": "NORMAL",
                "4": "SIMPLES NACIONAL - MEI"}
@@ -171,6 +176,23 @@ def c02_20_issuer_accredited_nfce(ctx: NFeContext) -> None:
         raise Rejection(781)
 
 
+def _denial_removed(ctx: NFeContext) -> bool:
+    """Whether NT 2024.001 turned this note's denials into rejections (model 55, from its dates, unless the
+    setting nfe_denial_removed keeps the DF Portaria's denials)."""
+    return ctx.doc.mod == "55" and ctx.settings.nfe_denial_removed and NT2024_001.applies(ctx.now, ctx.acting_tpAmb)
+
+
+@rule("1C17-38", 781)
+def c17_38_issuer_irregular(ctx: NFeContext) -> None:
+    """781 (NT 2024.001): an irregular issuer of an NF-e (model 55) is rejected, not denied; the text names both
+    models ("NF-e/NFC-e"), unlike C02-20's accreditation rule."""
+    lk = _lookups(ctx)
+    if lk is None or lk.issuer is None or not _denial_removed(ctx):
+        return
+    if lk.issuer.irregularity(lk.today, suspension_days=ctx.settings.suspension_days, issuer_model=55):
+        raise Rejection(781, meaning="1C17-38")
+
+
 # --- Recipient IE (rejection) -----------------------------------------------------------------------------------
 
 @rule("E17-10", 233)
@@ -183,9 +205,39 @@ def e17_10_recipient_ie_registered(ctx: NFeContext) -> None:
     raise Rejection(233)
 
 
+def _recipient_irregular(ctx: NFeContext, lk: Lookups) -> bool:
+    regs = _recipient_registrations(lk)
+    days = ctx.settings.suspension_days
+    return bool(regs) and all(t.irregularity(lk.today, suspension_days=days) for t in regs)
+
+
+def _recipient_not_enabled(lk: Lookups) -> bool:
+    regs = _recipient_registrations(lk)
+    return bool(regs) and all(t.situation_on(lk.today) == reg.NOT_ENABLED for t in regs)
+
+
+@rule("5E17-40", 302)
+def e17_40_recipient_irregular(ctx: NFeContext) -> None:
+    """302 as a rejection (NT 2024.001): the recipient of this UF is irregular; "Rejeição: Irregularidade fiscal
+    do destinatário", nothing stored."""
+    lk = _lookups(ctx)
+    if lk is not None and ctx.settings.recipient_denial and _denial_removed(ctx) and _recipient_irregular(ctx, lk):
+        raise Rejection(302, meaning="5E17-40")
+
+
+@rule("5E17-60", 303)
+def e17_60_recipient_not_enabled(ctx: NFeContext) -> None:
+    """303 as a rejection (NT 2024.001): the recipient's registration in this UF is not enabled to operate;
+    "Rejeição: Destinatário não habilitado a operar na UF", nothing stored."""
+    lk = _lookups(ctx)
+    if lk is not None and ctx.settings.recipient_denial and _denial_removed(ctx) and _recipient_not_enabled(lk):
+        raise Rejection(303, meaning="5E17-60")
+
+
 REGISTRY_REJECTIONS = (
     c17_10_issuer_ie_informed, c17_20_issuer_ie_valid, c17_30_issuer_ie_registered, c17_40_issuer_ie_of_document,
-    c02_10_issuer_accredited_nfe, c02_20_issuer_accredited_nfce, e17_10_recipient_ie_registered,
+    c02_10_issuer_accredited_nfe, c02_20_issuer_accredited_nfce, c17_38_issuer_irregular,
+    e17_10_recipient_ie_registered, e17_40_recipient_irregular, e17_60_recipient_not_enabled,
 )
 
 
@@ -193,9 +245,10 @@ REGISTRY_REJECTIONS = (
 
 @rule("DEN-301", 301)
 def den_301_issuer_irregular(ctx: NFeContext) -> None:
-    """301: the issuer is irregular (art. 10 II a, § 9 I-V) or de-accredited for this model (§ 10)."""
+    """301: the issuer is irregular (art. 10 II a, § 9 I-V) or de-accredited for this model (§ 10). Not for a
+    model-55 note after NT 2024.001 (1C17-38 rejects it with 781)."""
     lk = _lookups(ctx)
-    if lk is None or lk.issuer is None:
+    if lk is None or lk.issuer is None or _denial_removed(ctx):
         return
     if lk.issuer.irregularity(lk.today, suspension_days=ctx.settings.suspension_days,
                               issuer_model=int(ctx.doc.mod)):
@@ -214,13 +267,12 @@ def _recipient_registrations(lk: Lookups) -> list[reg.Taxpayer]:
 
 @rule("DEN-302", 302)
 def den_302_recipient_irregular(ctx: NFeContext) -> None:
-    """302: the recipient (a taxpayer of this UF found in the registry) is irregular (art. 10 II b, § 9)."""
+    """302: the recipient (a taxpayer of this UF found in the registry) is irregular (art. 10 II b, § 9); a
+    rejection for model 55 after NT 2024.001 (5E17-40)."""
     lk = _lookups(ctx)
-    if lk is None or not ctx.settings.recipient_denial:
+    if lk is None or not ctx.settings.recipient_denial or _denial_removed(ctx):
         return
-    regs = _recipient_registrations(lk)
-    days = ctx.settings.suspension_days
-    if regs and all(t.irregularity(lk.today, suspension_days=days) for t in regs):
+    if _recipient_irregular(ctx, lk):
         raise Rejection(302)
 
 
@@ -229,10 +281,9 @@ def den_303_recipient_not_enabled(ctx: NFeContext) -> None:
     """303: the recipient's registration in this UF exists but is not enabled to operate (situation
     not_enabled, 'não habilitado'); an enabled registration of the same CNPJ/CPF avoids the denial."""
     lk = _lookups(ctx)
-    if lk is None or not ctx.settings.recipient_denial:
+    if lk is None or not ctx.settings.recipient_denial or _denial_removed(ctx):
         return
-    regs = _recipient_registrations(lk)
-    if regs and all(t.situation_on(lk.today) == reg.NOT_ENABLED for t in regs):
+    if _recipient_not_enabled(lk):
         raise Rejection(303)
 
 

@@ -90,11 +90,24 @@ class Settings:
     consumption_receipt_queries: int = setting(40, "656: consReciNFe of the same receipt, more than this per window")
     consumption_event_rejections: int = setting(20, "656: the same event rejected again, more than this")
     consumption_inut_rejections: int = setting(20, "656: the same inutilização rejected again, more than this")
+    # --- responsável técnico and CSRT (NT 2018.005 v1.52; issue 17)
+    resp_tec_ufs: tuple[str, ...] = setting(("AM", "MS", "PE", "PR", "SC", "TO"), "UFs that demand infRespTec (972) "
+                                            "and check its CNPJ (973); NT 2018.005 names AM MS PE PR SC TO")
+    csrt_ufs: tuple[str, ...] = setting(("PR",), "UFs that demand idCSRT/hashCSRT in model 55 (975; PR from hom "
+                                        "19/01/2026, prod 23/02/2026) and check them against csrt_registry "
+                                        "(974, 976-978)")
+    csrt_registry: tuple[str, ...] = setting((), "the developers' CSRTs the UF issued, each CNPJ:idCSRT:CSRT or "
+                                             "CNPJ:idCSRT:CSRT:revoked; empty = no registry (974, 976-978 not "
+                                             "checked, 975 still is)")
     # --- taxpayer registry, denial, accreditation, CadConsultaCadastro4 (issue 4)
     registry_file: str = setting("", "YAML or JSON file of taxpayers loaded (upserted) at start; format in docs/readme/registry.md, example fixtures/taxpayers.yaml")
     unknown_issuer: str = setting("regular", "issuer (CNPJ/CPF + IE) not in the registry: \"regular\" auto-registers it as active and accredited; \"reject\" answers 230 (IE not registered) like a real authorizer")
     unknown_recipient_ie: str = setting("accept", "recipient IE of this UF (indIEDest=1) not in the registry: \"accept\" or \"reject\" (233)")
     recipient_denial: bool = setting(True, "302/303: deny for the recipient's irregularity (DF Portaria 403/2009 art. 10 II b); false as PI (recipient not a ground)")
+    nfe_denial_removed: bool = setting(True, "NT 2024.001: from 16/09/2024 (homologação 01/07/2024) model 55 is "
+                                       "no longer denied: an irregular issuer gets 781, an irregular or disabled "
+                                       "recipient 302 / 303 as rejections (nothing stored, the number stays free); "
+                                       "false keeps denying model 55 as DF Portaria 403/2009 does")
     suspension_days: int = setting(30, "301/302: a fisco suspension after notice makes the taxpayer irregular after more than this many days (DF art. 10 §9 II)")
     cons_cad_cpf: bool = setting(True, "CadConsultaCadastro4 answers queries by CPF; false -> 262")
     # --- content rules: totals limits per UF (issue 17, MOC W03-20, W04-20, W06-20, W16-20; "" = rule off)

@@ -37,6 +37,13 @@ class Decision:
     suffix: str = ""
     messages: tuple[tuple[int, str], ...] = ()  # (cMsg, xMsg) for infProt, e.g. NFC-e QR warnings
     learned: Taxpayer | None = None  # an unknown issuer the registry rules took as regular (written if stored)
+    meaning: str | None = None  # the rule id of a reused code's other text (codes.MEANINGS): never a stored outcome
+
+    @property
+    def stored(self) -> bool:
+        """Whether this outcome keeps the document and uses its number (authorization, denial). A code answered
+        with another meaning (302/303 as NT 2024.001's rejections) is a rejection."""
+        return self.cstat in STORED_OUTCOMES and self.meaning is None
 
 
 def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Decision:
@@ -57,12 +64,12 @@ def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Deci
     messages = tuple(ctx.notes.get("messages", ()))
     learned = ctx.notes.get(LEARNED)
     if rejection is not None:
-        return Decision(doc, rejection.cstat, rejection.suffix, messages, learned)
+        return Decision(doc, rejection.cstat, rejection.suffix, messages, learned, rejection.meaning)
     return Decision(doc, 100, "", messages, learned)
 
 
 def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: str | None = None,
-             messages: tuple[tuple[int, str], ...] = ()) -> etree._Element:
+             messages: tuple[tuple[int, str], ...] = (), meaning: str | None = None) -> etree._Element:
     prot = ret("protNFe")
     inf = etree.SubElement(prot, N + "infProt")
     if nProt:
@@ -76,7 +83,7 @@ def prot_nfe(req: Request, doc: NFeView, cstat: int, suffix: str = "", nProt: st
     if doc.digest_value:
         add(inf, "digVal", doc.digest_value)
     add(inf, "cStat", cstat)
-    add(inf, "xMotivo", req.motivo(cstat, suffix))
+    add(inf, "xMotivo", req.motivo(cstat, suffix, meaning))
     for cMsg, xMsg in messages[:5]:  # TProtNFe: up to 5 (cMsg, xMsg) pairs, the UF's messages to the issuer
         add(inf, "cMsg", cMsg)
         add(inf, "xMsg", xMsg[:255])
@@ -89,7 +96,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
 
     # The series this lot uses, locked in one order so two lots never wait on each other crosswise.
     series = sorted({numbering_key(req.tpAmb, d.doc.issuer, int(d.doc.mod), int(d.doc.serie))
-                     for d in decisions if d.cstat in STORED_OUTCOMES})
+                     for d in decisions if d.stored})
 
     def unit(tx: Tx) -> tuple[str, list[etree._Element]]:
         for key in series:
@@ -98,16 +105,16 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
         prots: list[etree._Element] = []
         prot_texts: list[str] = []  # serialized once, for the document row and the lot's items
         for d in decisions:
-            cstat, suffix = d.cstat, d.suffix
-            if cstat in STORED_OUTCOMES:
+            cstat, suffix, meaning = d.cstat, d.suffix, d.meaning
+            if d.stored:
                 stored = StoredContext(TxReads(tx), d.doc, req.tpAmb)
                 rej = first_failure(STORED_RULES, stored)
                 if rej is not None:
-                    cstat, suffix = rej.cstat, rej.suffix
+                    cstat, suffix, meaning = rej.cstat, rej.suffix, rej.meaning
                 elif stored.cancels_voiding:
                     doc = d.doc
                     events_store.cancel_voiding(tx, req.tpAmb, doc.issuer, int(doc.mod), int(doc.serie), int(doc.nNF))
-            if cstat in STORED_OUTCOMES:
+            if cstat in STORED_OUTCOMES and meaning is None:
                 if d.learned is not None:  # unknown_issuer=regular: the registry learns an issuer it stores
                     registry_store.insert_if_absent(tx, d.learned.row())
                 nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
@@ -122,7 +129,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
                     nfe_xml=etree.tostring(d.doc.element, encoding="unicode"),
                 ))
             else:
-                prot = prot_nfe(req, d.doc, cstat, suffix)
+                prot = prot_nfe(req, d.doc, cstat, suffix, meaning=meaning)
                 prot_text = etree.tostring(prot, encoding="unicode")
             prots.append(prot)
             prot_texts.append(prot_text)

@@ -42,8 +42,8 @@ class Request:
         payload = self.soap.payload
         return "" if payload is None else (payload.findtext(N + tag) or "")
 
-    def motivo(self, cstat: int, suffix: str = "") -> str:
-        return codes.motivo(cstat, suffix, self.backend.settings.xmotivo_style)  # type: ignore[arg-type]
+    def motivo(self, cstat: int, suffix: str = "", meaning: str | None = None) -> str:
+        return codes.motivo(cstat, suffix, self.backend.settings.xmotivo_style, meaning)  # type: ignore[arg-type]
 
 
 def ret(root: str, versao: str = "4.00") -> etree._Element:

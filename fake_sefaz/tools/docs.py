@@ -43,11 +43,15 @@ def cstat_table() -> str:
     rows = ["| cStat | xMotivo (catalogue text) | Answered by (MOC rule id and module, or service) |", "|---|---|---|"]
     for code, where in answerable().items():
         text = codes.text(code).replace("|", "\\|")
+        # a reused code answers another text under another rule (codes.MEANINGS)
+        for (other, rule_id), meaning in codes.MEANINGS.items():
+            if other == code:
+                text += f"<br>{rule_id}: {meaning}".replace("|", "\\|")
         rows.append(f"| {code} | {text} | {'; '.join(where)} |")
     return "\n".join(rows)
 
 
-FEATURE_ORDER = ("events", "registry", "nfce", "content", "faults", "scenarios", "perf")
+FEATURE_ORDER = ("events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
 
 
 def features() -> str:

@@ -8,6 +8,8 @@ against an endpoint without /admin/health; scenarios with their own `settings` a
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 import copy
 import random
 import re
@@ -116,9 +118,43 @@ def find(root: etree._Element, path: str) -> etree._Element:
     return el
 
 
+
+def _amount(root: etree._Element, value: object) -> Decimal:
+    """A literal amount ("0.01") or the amount at a path of the document."""
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return Decimal(find(root, str(value)).text or "0")
+
+
+def _fold_item(det: etree._Element, into: etree._Element) -> None:
+    """Fold item `det` into item `into`: every value (v*) of det's prod and imposto is added to the same element
+    of `into`, whose quantities become 1 at the summed price, and det is removed. The note keeps its totals and
+    stays valid under the item rules (qCom x vUnCom = vProd, vBC x aliquota = imposto, within ±0,01)."""
+    tree = det.getroottree()
+    base = tree.getelementpath(det)
+    for el in det.iter():
+        if el is det or not etree.QName(el).localname.startswith("v") or len(el) or not el.text:
+            continue
+        twin = into.find("." + tree.getelementpath(el)[len(base):])
+        if twin is not None:
+            twin.text = f"{Decimal(twin.text or '0') + Decimal(el.text):.2f}"
+    prod = into.find(N + "prod")
+    for qty, unit in (("qCom", "vUnCom"), ("qTrib", "vUnTrib")):
+        prod.find(N + qty).text = "1.0000"
+        prod.find(N + unit).text = prod.findtext(N + "vProd")
+    det.getparent().remove(det)
+
 def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
     for e in edits or ():
         el = find(root, str(e.get("path", ".")))
+        if "insert_xml" in e:  # a fragment in the NF-e namespace: {path, insert_xml: "<a><b>1</b></a>", where: after|into}
+            new = etree.fromstring(f'<w xmlns="{NFE}">{e["insert_xml"]}</w>')[0]
+            if e.get("where", "after") == "into":
+                el.append(new)
+            else:
+                el.addnext(new)
+            continue
         if "insert_after" in e:  # a new element after this one: {path, insert_after: IE, text: "..."}
             new = etree.Element(_qname(str(e["insert_after"])))
             new.text = None if e.get("text") is None else str(e["text"])
@@ -137,10 +173,11 @@ def apply_edits(root: etree._Element, edits: Iterable[dict]) -> None:
             el.set(e["attr"], str(e.get("value", "")))
         if "delattr" in e:
             el.attrib.pop(e["delattr"], None)
-        if "add" in e:  # this element's amount plus the amount at another path (2 decimals)
-            from decimal import Decimal
-
-            el.text = f"{Decimal(el.text or '0') + Decimal(find(root, str(e['add'])).text or '0'):.2f}"
+        if "add" in e:  # this element's amount plus a literal amount or the amount at another path (2 decimals)
+            el.text = f"{Decimal(el.text or '0') + _amount(root, e['add']):.2f}"
+        if "fold_into" in e:  # this item (det) folded into another: one item fewer, every total unchanged
+            _fold_item(el, find(root, str(e["fold_into"])))
+            continue
         if "tail" in e:
             el.tail = e["tail"]
         if "rename" in e:
@@ -375,7 +412,19 @@ class Play:
             ind.text = "1"
             value = self.party(spec.get("recipient"))["ie"] if spec["recipient_ie"] is True else spec["recipient_ie"]
             apply_edits(nfe, [{"path": "infNFe/dest/indIEDest", "insert_after": "IE", "text": value}])
+        if spec.get("delivery_days") is not None:  # ide/dPrevEntrega, days after dhEmi (B10a, NT 2025.002-RTC)
+            dh = nfe.find(f"{N}infNFe/{N}ide/{N}dhEmi")
+            day = datetime.fromisoformat(dh.text).date() + timedelta(days=int(spec["delivery_days"]))
+            apply_edits(nfe, [{"path": "infNFe/ide/dhEmi", "insert_after": "dPrevEntrega", "text": day.isoformat()}])
+        if spec.get("ibscbs") is not None:  # IBS/CBS groups of the tax reform (emitter/ibscbs.py), before edits
+            from fake_sefaz.emitter.ibscbs import add_ibscbs
+
+            add_ibscbs(nfe, **(spec["ibscbs"] or {}))
         apply_edits(nfe, spec.get("edit"))
+        if spec.get("csrt"):  # infRespTec/idCSRT + hashCSRT for this note's key (NT 2018.005): {id: "01", csrt: ...}
+            from fake_sefaz.emitter.csrt import add_csrt
+
+            add_csrt(nfe, str(spec["csrt"]["id"]), str(spec["csrt"]["csrt"]))
         for rk in _as_list(spec.get("rekey")):
             rekey(nfe, int(rk["at"]), str(rk.get("text", "")), rk.get("dv"))
         sign = spec.get("sign", "default")

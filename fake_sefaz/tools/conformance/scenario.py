@@ -40,6 +40,11 @@ IE ${recipient.ie} inserted after it, indFinal=0) or an IE as given; edit `{path
 inserts a new element TAG (text t) right after the element at path; `{path, append: TAG, text: t}` appends a
 new last child (a group: append its children next, with path pointing at it); `{path, copy: other/path, chars: n}`
 sets the text to another element's (its first n characters: `chars: 10` takes the date of a dhEmi);
+edit `{path, insert_xml: "<a><b>1</b></a>",
+where: after|into}` inserts a fragment in the NF-e namespace after (or as the last child of) the element at path;
+`ibscbs: {cst, cClassTrib, ...}` adds IBS/CBS groups and IBSCBSTot (emitter/ibscbs.py) before the edits;
+`csrt: {id, csrt}` adds infRespTec/idCSRT and hashCSRT for the note's key; `delivery_days: n` adds ide/dPrevEntrega
+n days after dhEmi;
 `qr: {version: 2|3, csc: <csc name>|{id, token}, csc_id, token, key: identity (v3 offline), base_url, url_chave,
 of: doc (another note's code), text: "{qr_url}?p={key}|...", replace: [[old, new]]}` inserts infNFeSupl after signing.
 Every authorization answered (100/150) is remembered: events quote it.
