@@ -67,6 +67,8 @@ CASES = [
      "Rejeição: Ausência de troco quando o valor dos pagamentos informados for maior que o total da nota"),
     (p.ya03_30_value_without_payment, {}, _set(PAG + "/tPag", "90"), 904,
      "Rejeição: Informado indevidamente campo valor de pagamento"),
+    (p.ya03a_10_payment_date, {}, [{"path": PAG + "/vPag", "insert_after": "dPag", "text": "2026-12-04"}], 657,
+     "Rejeição: Data de Pagamento inválida [nOcor:1]"),
     (p.ya03c_10_payment_cnpj, {}, [{"path": PAG + "/vPag", "insert_after": "CNPJPag", "text": "60701190000105"},
                                   {"path": PAG + "/CNPJPag", "insert_after": "UFPag", "text": "SP"}], 961,
      "Rejeição: CNPJ transacional do pagamento inválido [nOcor:1]"),
@@ -80,6 +82,8 @@ CASES = [
      "Rejeição: Não informados os dados da operação de pagamento por cartão de crédito / débito"),
     (p.ya06_10_card_brand, {}, _card(tpIntegra="2", tBand="28"), 443,
      "Rejeição: Código da bandeira de operadora de cartão de crédito e/ou débito inexistente."),
+    (p.ya07a_receiver_cnpj, {}, _card(tpIntegra="2", CNPJReceb="60701190000105"), 796,
+     "Rejeição: CNPJ recebedor do pagamento inválido [nOcor:1]"),
     (p.ya09_10_change_value, {}, [{"path": PAG, "insert_after": "vTroco", "text": "0.01"}], 869,
      "Rejeição: Valor do troco incorreto"),
     (p.ya09_20_change_limit, {}, _set(PAG + "/vPag", "300100.01") + [{"path": PAG, "insert_after": "vTroco", "text": "300000.01"}],
@@ -134,3 +138,11 @@ def test_billing_rules_of_nt_2025_001_from_their_dates():
     early = datetime(2025, 10, 1, 12, tzinfo=timezone.utc)
     assert outcome(p.y09_40_cash_sale_without_billing, nfe, now=early, tpAmb=1) is None
     assert outcome(p.y09_40_cash_sale_without_billing, nfe, now=early, tpAmb=2) is not None
+
+
+def test_payment_date_of_today_is_valid():
+    """657 (YA03a-10): a payment dated the reception day (Brasília) is accepted; the next day is not."""
+    today = note(edits=[{"path": PAG + "/vPag", "insert_after": "dPag", "text": "2026-12-03"}])
+    assert outcome(p.ya03a_10_payment_date, today) is None
+    valid = note(edits=_card(tpIntegra="2", CNPJReceb="60701190000104"))
+    assert outcome(p.ya07a_receiver_cnpj, valid) is None

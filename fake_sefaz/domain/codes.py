@@ -471,6 +471,9 @@ MEANINGS: dict[tuple[int, str], str] = {
     (302, "5E17-40"): 'Rejeição: Irregularidade fiscal do destinatário',
     (303, "5E17-60"): 'Rejeição: Destinatário não habilitado a operar na UF',
     (781, "1C17-38"): 'Rejeição: Emissor não habilitado para emissão da NF-e/NFC-e',
+    # NT 2023.004 reused 657 (events: Código do Órgão) and 796 (QR code) for payment fields (rules/payment.py).
+    (657, "YA03a-10"): 'Rejeição: Data de Pagamento inválida',
+    (796, "YA07a"): 'Rejeição: CNPJ recebedor do pagamento inválido',
 }
 
 

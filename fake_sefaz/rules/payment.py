@@ -252,6 +252,17 @@ def ya03_30_value_without_payment(ctx) -> None:
         raise Rejection(904)
 
 
+@rule("YA03a-10", 657, in_force=_NT2304)
+def ya03a_10_payment_date(ctx) -> None:
+    """657 (this meaning, codes.MEANINGS; the events' 657 is another rule): detPag/dPag after the reception date.
+    NT 2023.004 YA03a-10."""
+    today = ctx.now.astimezone(BRASILIA).date()
+    for n, p in enumerate(ctx.doc.amounts.payments, start=1):
+        paid_on = _day(p.values.get("dPag"))
+        if paid_on is not None and paid_on > today:
+            raise Rejection(657, _ocor(n), meaning="YA03a-10")
+
+
 @rule("YA03c-10", 961, in_force=_NT2304)
 def ya03c_10_payment_cnpj(ctx) -> None:
     """961: detPag/CNPJPag with zeros or wrong check digits. NT 2023.004 YA03c-10."""
@@ -310,6 +321,16 @@ def ya06_10_card_brand(ctx) -> None:
             raise Rejection(443)
 
 
+@rule("YA07a", 796, in_force=_NT2304)
+def ya07a_receiver_cnpj(ctx) -> None:
+    """796 (this meaning, codes.MEANINGS; the QR code's 796 is another rule): card/CNPJReceb, the CNPJ of the
+    payment's receiver, with zeros or wrong check digits. NT 2023.004 YA07a."""
+    for n, p in enumerate(ctx.doc.amounts.payments, start=1):
+        cnpj = p.card.get("CNPJReceb") if p.card is not None else None
+        if cnpj is not None and not keys.valid_cnpj(cnpj):
+            raise Rejection(796, _ocor(n), meaning="YA07a")
+
+
 @rule("YA09-10", 869)
 def ya09_10_change_value(ctx) -> None:
     """869: vTroco informed and ≠ Σ vPag − vNF. AI YA09-10 (NT 2016.002)."""
@@ -335,7 +356,7 @@ PAYMENT_RULES = (
     ya02_04_adjustment_or_return_without_payment, ya02_10_nfce_trade_bill, ya02_40_nfce_without_payment,
     ya02_60_means_of_payment, ya02a_10_other_needs_description, ya02a_20_description_only_for_other,
     ya03_10_payments_below_total, ya03_10_nfe_payments_below_total, ya03_20_change_missing,
-    ya03_30_value_without_payment, ya03c_10_payment_cnpj, ya04_10_card_data_missing,
-    ya04_20_card_group_not_accepted, ya04a_20_non_integrated_card, ya05_10_integrated_card_data, ya06_10_card_brand, ya09_10_change_value,
-    ya09_20_change_limit,
+    ya03_30_value_without_payment, ya03a_10_payment_date, ya03c_10_payment_cnpj, ya04_10_card_data_missing,
+    ya04_20_card_group_not_accepted, ya04a_20_non_integrated_card, ya05_10_integrated_card_data, ya06_10_card_brand,
+    ya07a_receiver_cnpj, ya09_10_change_value, ya09_20_change_limit,
 )
