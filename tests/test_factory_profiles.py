@@ -57,6 +57,9 @@ def test_profiles_carry_what_they_name(fresh_factory):
     assert text(imp, "infNFe/det/prod/DI/adi/nSeqAdic") == "1"
     simples = fresh_factory.build(tax="simples")
     assert text(simples, "infNFe/emit/CRT") == "1"
+    services = fresh_factory.build(tax="services", n_items=3, price="100.00", quantity=1)
+    assert text(services, "infNFe/total/ISSQNtot/vServ") == "200.00" and text(services, "infNFe/total/ICMSTot/vNF") == "300.00"
+    assert text(services, "infNFe/emit/IM")
     billed = fresh_factory.build(installments=2)
     assert [d.findtext(N + "nDup") for d in billed.iter(N + "dup")] == ["001", "002"]
     with pytest.raises(ValueError):
