@@ -13,7 +13,7 @@ import copy
 import re
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st, example
 from lxml import etree
 
 from fake_sefaz.domain import signature
@@ -286,6 +286,9 @@ EDITS = st.lists(st.one_of(
 
 @settings(max_examples=int(__import__("os").environ.get("FAST_VERIFIER_EXAMPLES", "500")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(which=st.integers(0, 10_000), edits=EDITS)
+# Found by this test: a decoy twin first (the cut does not apply) holding a relative namespace URI, which
+# xmlsec's document-wide transform refuses while the element's own C14N accepts it.
+@example(which=0, edits=[("tree", "decoy_first", 0), ("bytes", "relative_ns", 0)])
 def test_fast_verifier_agrees_with_xmlsec_on_tamperings(vectors, pki, which, edits):
     xml = vectors[which % len(vectors)]
     other = base64.b64encode(pki.identity("outro").cert_der).decode()

@@ -229,7 +229,14 @@ class FastVerifier(Verifier):
 
     def _target_c14n(self, target: etree._Element) -> bytes:
         sliced = _c14n_from_root(target)
-        return self._c14n(target) if sliced is None else sliced
+        if sliced is not None:
+            return sliced
+        # Off the cut's shape, the element is canonicalized alone; but xmlsec's enveloped-signature transform
+        # walks the whole document, and refuses one that C14N refuses anywhere (a relative namespace URI in a
+        # sibling of the signed element, say). Canonicalize the document first so such a one raises here too and
+        # xmlsec decides (found by the differential test: a decoy twin holding `xmlns:x="relativo"`).
+        etree.tostring(target.getroottree(), method="c14n", exclusive=False, with_comments=False)
+        return self._c14n(target)
 
     def fast_verdict(self, parts: SignatureParts, target: etree._Element) -> bool | None:
         """True/False when the profile's exact shape allows computing it here; None to let xmlsec decide."""
