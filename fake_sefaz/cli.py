@@ -116,7 +116,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     settings = _settings(args)
     spec = CorpusSpec(count=args.count, model=args.model, items=args.items, uf=settings.uf, tpAmb=settings.tpAmb,
                       serie=args.serie, first_nnf=args.first_nnf, issuers=tuple(args.issuers.split(",")),
-                      certs_dir=str(settings.certs_path))
+                      certs_dir=str(settings.certs_path), taxes=tuple(args.taxes.split(",")))
     manifest = write_corpus(args.out, spec, jobs=args.jobs)
     print(json.dumps(manifest, indent=2))
     return 0
@@ -292,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--first-nnf", type=int, default=0, help="first nNF (default: random); numbers are consecutive")
     k.add_argument("--issuers", default="emitente,emitente-filial,outro", help="test PKI identities, round robin")
     k.add_argument("--jobs", type=int, help="signing processes (default: all CPUs)")
+    k.add_argument("--taxes", default="normal", help="factory tax profiles, round robin: normal, simples, st, ipi, "
+                   "difal, import, services (NFC-e: normal, simples)")
     k.set_defaults(func=cmd_corpus)
 
     b = sub.add_parser("bench", help="cost of authorization in process and over HTTP; JSON report and PNG chart")

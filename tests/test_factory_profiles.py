@@ -57,7 +57,29 @@ def test_profiles_carry_what_they_name(fresh_factory):
     assert text(imp, "infNFe/det/prod/DI/adi/nSeqAdic") == "1"
     simples = fresh_factory.build(tax="simples")
     assert text(simples, "infNFe/emit/CRT") == "1"
+    services = fresh_factory.build(tax="services", n_items=3, price="100.00", quantity=1)
+    assert text(services, "infNFe/total/ISSQNtot/vServ") == "200.00" and text(services, "infNFe/total/ICMSTot/vNF") == "300.00"
+    assert text(services, "infNFe/emit/IM")
     billed = fresh_factory.build(installments=2)
     assert [d.findtext(N + "nDup") for d in billed.iter(N + "dup")] == ["001", "002"]
     with pytest.raises(ValueError):
         fresh_factory.build(tax="bogus")
+
+
+def test_corpus_mixes_the_profiles_and_the_server_authorizes_them(pki, emitter12, tmp_path):
+    from lxml import etree
+
+    from fake_sefaz.emitter.corpus import CorpusSpec, read_corpus, write_corpus
+
+    manifest = write_corpus(tmp_path / "c", CorpusSpec(count=len(TAX_PROFILES), certs_dir=str(pki.directory),
+                                                       taxes=TAX_PROFILES), jobs=1)
+    assert manifest["taxes"] == list(TAX_PROFILES)
+    _, docs = read_corpus(tmp_path / "c")
+    cfops = set()
+    for doc in docs:
+        nfe = etree.fromstring(doc.xml)
+        cfops.add(nfe.findtext(f"{N}infNFe/{N}det/{N}prod/{N}CFOP"))
+        assert prot(emitter12.authorize(nfe))[0] == "100", doc.key
+    assert {"5102", "5401", "5101", "6108", "3102"} <= cfops
+    with pytest.raises(ValueError):
+        CorpusSpec(count=1, model=65, taxes=("difal",))

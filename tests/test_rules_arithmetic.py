@@ -8,6 +8,7 @@ import pytest
 
 from support.content import note, outcome
 from fake_sefaz.rules import arithmetic as a
+from fake_sefaz.server.settings import Settings
 
 ICMS00 = "infNFe/det/imposto/ICMS/ICMS00/"
 ICMS10 = "infNFe/det/imposto/ICMS/ICMS10/"
@@ -42,6 +43,44 @@ def _icms60(p_ret):
             {"path": ICMS00[:-1], "rename": "ICMS60"}]
 
 
+def _mono(cst="02", vmono="157.00", reten=None):
+    """ICMS00 turned into ICMS02/ICMS15: 100 litres of gasoline at R$ 1,57 (NT 2023.001 ad-rem rate)."""
+    edits = [*({"path": ICMS00 + f, "remove": True} for f in ("modBC", "vBC", "pICMS", "vICMS")),
+             {"path": ICMS00 + "CST", "text": cst},
+             {"path": ICMS00 + "CST", "insert_after": "qBCMono", "text": "100.0000"},
+             {"path": ICMS00 + "qBCMono", "insert_after": "adRemICMS", "text": "1.5700"},
+             {"path": ICMS00 + "adRemICMS", "insert_after": "vICMSMono", "text": vmono}]
+    if reten is not None:
+        quantity, value = reten
+        last = "vICMSMono"
+        if quantity is not None:
+            edits.append({"path": ICMS00 + last, "insert_after": "qBCMonoReten", "text": quantity})
+            last = "qBCMonoReten"
+        edits += [{"path": ICMS00 + last, "insert_after": "adRemICMSReten", "text": "1.5700"},
+                  {"path": ICMS00 + "adRemICMSReten", "insert_after": "vICMSMonoReten", "text": value}]
+    return edits + [{"path": ICMS00[:-1], "rename": "ICMS" + cst}]
+
+
+def _fuel(anp="320102001"):
+    return [{"path": PROD[:-1], "append": "comb"}, {"path": PROD + "comb", "append": "cProdANP", "text": anp},
+            {"path": PROD + "comb", "append": "descANP", "text": "GASOLINA C COMUM"},
+            {"path": PROD + "comb", "append": "UFCons", "text": "SP"}]
+
+
+def _relief(value, reason, cfop=None, isuf=None):
+    """ICMS00 turned into ICMS40 (exempt) with vICMSDeson and motDesICMS (N28)."""
+    edits = [*({"path": ICMS00 + f, "remove": True} for f in ("modBC", "vBC", "pICMS", "vICMS")),
+             {"path": ICMS00 + "CST", "text": "40"},
+             {"path": ICMS00 + "CST", "insert_after": "vICMSDeson", "text": value},
+             {"path": ICMS00 + "vICMSDeson", "insert_after": "motDesICMS", "text": reason},
+             {"path": ICMS00[:-1], "rename": "ICMS40"}]
+    if cfop:
+        edits.append({"path": PROD + "CFOP", "text": cfop})
+    if isuf:
+        edits.append({"path": "infNFe/dest/indIEDest", "insert_after": "ISUF", "text": isuf})
+    return edits
+
+
 # (rule, build, edits that break it, cStat, xMotivo): the build (with its "good" edits, when the rule needs a
 # group the factory does not make) passes the rule; the build with the breaking edits gets cStat and xMotivo.
 CASES = [
@@ -51,6 +90,29 @@ CASES = [
      "Rejeição: Valor do Produto difere do produto Valor Unitário de Tributação e Quantidade Tributável [nItem:1]"),
     (a.i17_10_discount_above_value, {}, [{"path": PROD + "vUnTrib", "insert_after": "vDesc", "text": "100.01"}], 483,
      "Rejeição: Valor do desconto maior que valor do produto [nItem:1]"),
+    (a.n12_110_monophase_group_missing, {"good": _fuel() + _mono()}, _fuel(), 960,
+     "Rejeição: Obrigatório o preenchimento de Grupo de Tributação do ICMS monofásica sobre combustíveis. [nItem:1]"),
+    (a.n39_10_monophase_icms, {"good": _mono()}, _mono(vmono="157.02"), 962,
+     "Rejeição: Valor do ICMS próprio difere do calculado. [nItem:1]"),
+    (a.n39a_10_withheld_quantity_missing, {"good": _mono("15", reten=("10.0000", "15.70"))},
+     _mono("15", reten=(None, "15.70")), 768,
+     "Rejeição: Obrigatório o preenchimento da Quantidade tributada sujeita a retenção [nItem:1]"),
+    (a.n41_10_withheld_monophase_icms, {"good": _mono("15", reten=("10.0000", "15.70"))},
+     _mono("15", reten=("10.0000", "15.72")), 964, "Rejeição: Valor do ICMS com retenção difere do calculado. [nItem:1]"),
+    (a.n16_04_imported_goods_above_four, {"tax": "difal", "settings": {"uf_optional_rules": ("N16-04",)},
+                                          "good": [{"path": ICMS00 + "orig", "text": "1"},
+                                                   {"path": ICMS00 + "pICMS", "text": "4.00"}]},
+     [{"path": ICMS00 + "orig", "text": "1"}], 663,
+     "Rejeição: Alíquota do ICMS com valor superior a 4 por cento na operação de saída interestadual com produtos "
+     "importados [nItem:1]"),
+    (a.n28_10_zfm_needs_suframa, {"settings": {"uf_optional_rules": ("N28-10",)},
+                                  "good": _relief("18.00", "7", isuf="123456789")}, _relief("18.00", "7"), 625,
+     "Rejeição: Inscrição SUFRAMA deve ser informada na venda com isenção para ZFM [nItem:1]"),
+    (a.n28_20_zfm_cfop, {"settings": {"uf_optional_rules": ("N28-20",)},
+                         "good": _relief("18.00", "7", cfop="6109", isuf="123456789")},
+     _relief("18.00", "7", isuf="123456789"), 626, "Rejeição: CFOP de operação isenta para ZFM diferente do previsto [nItem:1]"),
+    (a.n28_30_relief_value_missing, {"settings": {"uf_optional_rules": ("N28-30",)}, "good": _relief("18.00", "9")},
+     _relief("0.00", "9"), 627, "Rejeição: O valor do ICMS desonerado deve ser informado [nItem:1]"),
     (a.n16_20_interstate_rate, {"tax": "difal"}, [{"path": ICMS00 + "pICMS", "text": "7.01"}], 693,
      "Rejeição: Alíquota de ICMS superior à definida para a operação interestadual [nItem:1]"),
     (a.n16a_10_cst51_operation_icms, {"good": _cst51()}, _cst51(vicmsop="18.02"), 351,
@@ -106,8 +168,9 @@ CASES = [
 def test_rule(rule, build, edits, cstat, text):
     build = dict(build)
     model, good = build.pop("model", 55), build.pop("good", [])
-    assert outcome(rule, note(model, good, **build)) is None
-    assert outcome(rule, note(model, edits, **build)) == (cstat, text)
+    settings = Settings(**build.pop("settings", {}))
+    assert outcome(rule, note(model, good, **build), settings=settings) is None
+    assert outcome(rule, note(model, edits, **build), settings=settings) == (cstat, text)
 
 
 def test_every_arithmetic_rule_has_a_case():
@@ -149,3 +212,18 @@ def test_difal_rules_in_force_from_their_dates():
     assert outcome(a.na15_10_destination_difal, nfe, now=datetime(2021, 6, 30, 12, tzinfo=timezone.utc)) is None
     assert outcome(a.na15_10_destination_difal, nfe, now=datetime(2021, 7, 1, 12, tzinfo=timezone.utc))[0] == 815
     assert outcome(a.na15_10_destination_difal, nfe, now=datetime(2021, 8, 1, 12, tzinfo=timezone.utc), tpAmb=1) is None
+
+
+def test_diesel_blends_withhold_a_third():
+    """N41-20: for the diesel blends listed (model 55) the withheld ICMS is a third of quantity × rate."""
+    third = _fuel("820101034") + _mono("15", reten=("30.0000", "15.70"))
+    assert outcome(a.n41_10_withheld_monophase_icms, note(edits=third)) is None
+    full = _fuel("820101034") + _mono("15", reten=("30.0000", "47.10"))
+    assert outcome(a.n41_10_withheld_monophase_icms, note(edits=full))[0] == 964
+
+
+def test_uf_option_rules_are_off_by_default():
+    """663, 625, 626, 627: UF options the reference's default profile leaves off (content-rules.md §0.3)."""
+    assert outcome(a.n16_04_imported_goods_above_four, note(edits=[{"path": ICMS00 + "orig", "text": "1"}], tax="difal")) is None
+    assert outcome(a.n28_10_zfm_needs_suframa, note(edits=_relief("18.00", "7"))) is None
+    assert outcome(a.n28_30_relief_value_missing, note(edits=_relief("0.00", "9"))) is None

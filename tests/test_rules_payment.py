@@ -67,6 +67,8 @@ CASES = [
      "Rejeição: Ausência de troco quando o valor dos pagamentos informados for maior que o total da nota"),
     (p.ya03_30_value_without_payment, {}, _set(PAG + "/tPag", "90"), 904,
      "Rejeição: Informado indevidamente campo valor de pagamento"),
+    (p.ya03a_10_payment_date, {}, [{"path": PAG + "/vPag", "insert_after": "dPag", "text": "2026-12-04"}], 657,
+     "Rejeição: Data de Pagamento inválida [nOcor:1]"),
     (p.ya03c_10_payment_cnpj, {}, [{"path": PAG + "/vPag", "insert_after": "CNPJPag", "text": "60701190000105"},
                                   {"path": PAG + "/CNPJPag", "insert_after": "UFPag", "text": "SP"}], 961,
      "Rejeição: CNPJ transacional do pagamento inválido [nOcor:1]"),
@@ -74,10 +76,14 @@ CASES = [
      "Rejeição: Não informados os dados do cartão de crédito / débito nas Formas de Pagamento da Nota Fiscal [nOcor:1]"),
     (p.ya04_20_card_group_not_accepted, {}, _card("16", tpIntegra="2"), 963,
      "Rejeição: Tipo de pagamento não aceita o grupo de cartões ou boletos. [nOcor:1]"),
+    (p.ya04a_20_non_integrated_card, {"settings": {"uf_optional_rules": ("YA04a-20",)}}, _card(tpIntegra="2"), 737,
+     "Rejeição: Pagamento com cartão de crédito em sistema de automação não integrado"),
     (p.ya05_10_integrated_card_data, {}, _card(tpIntegra="1", CNPJ="60701190000104"), 392,
      "Rejeição: Não informados os dados da operação de pagamento por cartão de crédito / débito"),
     (p.ya06_10_card_brand, {}, _card(tpIntegra="2", tBand="28"), 443,
      "Rejeição: Código da bandeira de operadora de cartão de crédito e/ou débito inexistente."),
+    (p.ya07a_receiver_cnpj, {}, _card(tpIntegra="2", CNPJReceb="60701190000105"), 796,
+     "Rejeição: CNPJ recebedor do pagamento inválido [nOcor:1]"),
     (p.ya09_10_change_value, {}, [{"path": PAG, "insert_after": "vTroco", "text": "0.01"}], 869,
      "Rejeição: Valor do troco incorreto"),
     (p.ya09_20_change_limit, {}, _set(PAG + "/vPag", "300100.01") + [{"path": PAG, "insert_after": "vTroco", "text": "300000.01"}],
@@ -89,8 +95,11 @@ CASES = [
 def test_rule(rule, build, edits, cstat, text):
     build = dict(build)
     model = build.pop("model", 55)
-    assert outcome(rule, note(model, **build)) is None
-    assert outcome(rule, note(model, edits, **build)) == (cstat, text)
+    settings = Settings(**build.pop("settings", {}))
+    assert outcome(rule, note(model, **build), settings=settings) is None
+    assert outcome(rule, note(model, edits, **build), settings=settings) == (cstat, text)
+    if rule is p.ya04a_20_non_integrated_card:  # a UF option: off by default
+        assert outcome(rule, note(model, edits, **build)) is None
 
 
 def test_every_payment_rule_has_a_case():
@@ -129,3 +138,11 @@ def test_billing_rules_of_nt_2025_001_from_their_dates():
     early = datetime(2025, 10, 1, 12, tzinfo=timezone.utc)
     assert outcome(p.y09_40_cash_sale_without_billing, nfe, now=early, tpAmb=1) is None
     assert outcome(p.y09_40_cash_sale_without_billing, nfe, now=early, tpAmb=2) is not None
+
+
+def test_payment_date_of_today_is_valid():
+    """657 (YA03a-10): a payment dated the reception day (Brasília) is accepted; the next day is not."""
+    today = note(edits=[{"path": PAG + "/vPag", "insert_after": "dPag", "text": "2026-12-03"}])
+    assert outcome(p.ya03a_10_payment_date, today) is None
+    valid = note(edits=_card(tpIntegra="2", CNPJReceb="60701190000104"))
+    assert outcome(p.ya07a_receiver_cnpj, valid) is None

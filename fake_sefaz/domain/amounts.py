@@ -9,7 +9,7 @@ the MOC says of optional values (AI notes on N16a-10, W04e-10, W16a-10).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Mapping
 
@@ -114,38 +114,52 @@ class Amounts:
     retirada_uf: str
     indIEDest: str
     CRT: str
+    ISUF: str  # dest/ISUF (SUFRAMA registration of the recipient)
+    # Values a rule group derives once for this document (e.g. rules/totals.py's sums of the items), by group name.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def _children(el: etree._Element | None) -> dict[str, etree._Element]:
+    """Child elements of el by local name (first wins): one pass instead of one find() per optional group."""
+    out: dict[str, etree._Element] = {}
+    if el is not None:
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str):
+                out.setdefault(tag[_CUT:], child)
+    return out
 
 
 def _item(det: etree._Element) -> Item:
-    prod = det.find(N + "prod")
-    imposto = det.find(N + "imposto")
-    get = imposto.find if imposto is not None else (lambda _path: None)
-    icms_group, icms = _choice(get(N + "ICMS"))
-    ipi = get(N + "IPI")
+    parts = _children(det)
+    prod_el, imposto = parts.get("prod"), parts.get("imposto")
+    prod = leaves(prod_el)
+    groups = _children(imposto)
+    icms_group, icms = _choice(groups.get("ICMS"))
+    ipi = groups.get("IPI")
     ipi_trib = ipi.find(N + "IPITrib") if ipi is not None else None
-    ii = get(N + "II")
-    pisst, cofinsst = get(N + "PISST"), get(N + "COFINSST")
-    issqn, uf_dest = get(N + "ISSQN"), get(N + "ICMSUFDest")
-    veic = prod.find(N + "veicProd")
-    comb = prod.find(N + "comb")
+    ii, pisst, cofinsst = groups.get("II"), groups.get("PISST"), groups.get("COFINSST")
+    issqn, uf_dest, tot_trib = groups.get("ISSQN"), groups.get("ICMSUFDest"), groups.get("vTotTrib")
+    devol = parts.get("impostoDevol")
+    # veicProd and comb are sub-groups of prod: leaves() lists them (with empty text) when present.
     return Item(
         nItem=det.get("nItem") or "",
-        prod=leaves(prod),
+        prod=prod,
         icms_group=icms_group,
         icms=icms,
         uf_dest=None if uf_dest is None else leaves(uf_dest),
         ipi=None if ipi_trib is None else leaves(ipi_trib),
         has_ipi=ipi is not None,
         ii=None if ii is None else leaves(ii),
-        pis=_choice(get(N + "PIS"))[1],
-        cofins=_choice(get(N + "COFINS"))[1],
+        pis=_choice(groups.get("PIS"))[1],
+        cofins=_choice(groups.get("COFINS"))[1],
         pisst=None if pisst is None else leaves(pisst),
         cofinsst=None if cofinsst is None else leaves(cofinsst),
         issqn=None if issqn is None else leaves(issqn),
-        vTotTrib=imposto.findtext(N + "vTotTrib") if imposto is not None else None,
-        vIPIDevol=det.findtext(f"{N}impostoDevol/{N}IPI/{N}vIPIDevol"),
-        tpOp=None if veic is None else veic.findtext(N + "tpOp"),
-        cProdANP=None if comb is None else comb.findtext(N + "cProdANP"),
+        vTotTrib=None if tot_trib is None else (tot_trib.text or ""),
+        vIPIDevol=None if devol is None else devol.findtext(f"{N}IPI/{N}vIPIDevol"),
+        tpOp=prod_el.findtext(f"{N}veicProd/{N}tpOp") if "veicProd" in prod else None,
+        cProdANP=prod_el.findtext(f"{N}comb/{N}cProdANP") if "comb" in prod else None,
     )
 
 
@@ -180,4 +194,5 @@ def extract(inf: etree._Element) -> Amounts:
         retirada_uf=inf.findtext(f"{N}retirada/{N}UF") or "",
         indIEDest=(dest.findtext(N + "indIEDest") or "") if dest is not None else "",
         CRT=(emit.findtext(N + "CRT") or "") if emit is not None else "",
+        ISUF=(dest.findtext(N + "ISUF") or "") if dest is not None else "",
     )

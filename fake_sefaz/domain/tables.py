@@ -143,6 +143,12 @@ def card_brands() -> MappingProxyType[str, Coded]:
                              for r in _rows("tabela-bandeiras-cartao.csv")})
 
 
+@cache
+def monophase_fuels() -> MappingProxyType[str, str]:
+    """tabela-combustiveis-monofasica.csv: ANP product code -> adRemICMS (R$ per uTrib) of the fuels subject to
+    the single-phase ICMS (NT 2023.001: N12-110 -> 960)."""
+    return MappingProxyType({r["cProdANP"]: r["adRemICMS"] for r in _rows("tabela-combustiveis-monofasica.csv")})
+
 # --- IBS / CBS of the tax reform (NT 2025.002-RTC): rules/ibscbs.py -------------------------------------------
 
 def _flag(value: str | None) -> bool:

@@ -25,12 +25,13 @@ from typing import Iterator
 from lxml import etree
 
 from fake_sefaz.emitter.client import envelope, headers_for
-from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
+from fake_sefaz.emitter.factory import TAX_PROFILES, NFeFactory, wrap_lot
 from fake_sefaz.emitter.pki import TestPKI, ensure_test_pki
 from fake_sefaz.emitter.signer import Signer
 
 # The test PKI's identities that sign valid documents: two establishments of company A and company B.
 ISSUERS: tuple[str, ...] = ("emitente", "emitente-filial", "outro")
+NFCE_TAXES = ("normal", "simples")
 DOCUMENTS = "documents.tsv"
 MANIFEST = "manifest.json"
 NFE_NS = "{http://www.portalfiscal.inf.br/nfe}"
@@ -47,6 +48,14 @@ class CorpusSpec:
     first_nnf: int = 0  # 0: random start
     issuers: tuple[str, ...] = ISSUERS
     certs_dir: str = ""
+    # factory tax profiles, round robin (NFeFactory TAX_PROFILES; an NFC-e takes normal or simples only)
+    taxes: tuple[str, ...] = ("normal",)
+
+    def __post_init__(self) -> None:
+        allowed = NFCE_TAXES if self.model == 65 else TAX_PROFILES
+        unknown = [t for t in self.taxes if t not in allowed]
+        if unknown or not self.taxes:
+            raise ValueError(f"taxes for model {self.model} must be among {allowed}, got {list(self.taxes)}")
 
     def resolved(self) -> "CorpusSpec":
         rng = random.SystemRandom()
@@ -55,7 +64,7 @@ class CorpusSpec:
         if first + self.count - 1 > 999_999_999:
             raise ValueError("nNF range exceeds 999999999")
         return CorpusSpec(self.count, self.model, self.items, self.uf, self.tpAmb, serie, first, tuple(self.issuers),
-                          self.certs_dir)
+                          self.certs_dir, tuple(self.taxes))
 
 
 @dataclass
@@ -81,23 +90,25 @@ class DocumentMaker:
     def signer(self, identity: str) -> Signer:
         return self._parts[identity][1]
 
-    def make(self, index: int, *, serie: int, nNF: int, model: int = 55, items: int = 3) -> Document:
+    def make(self, index: int, *, serie: int, nNF: int, model: int = 55, items: int = 3,
+             taxes: tuple[str, ...] = ("normal",)) -> Document:
         identity = self.issuers[index % len(self.issuers)]
         factory, signer = self._parts[identity]
         build = factory.build_nfce if model == 65 else factory.build
-        nfe = signer.sign_nfe(build(serie=serie, nNF=nNF, n_items=items))
+        nfe = signer.sign_nfe(build(serie=serie, nNF=nNF, n_items=items, tax=taxes[index % len(taxes)]))
         key = nfe.find(NFE_NS + "infNFe").get("Id")[3:]
         return Document(key, identity, etree.tostring(nfe, encoding="utf-8"))
 
 
 def _make_range(args: tuple) -> list[tuple[str, str, bytes]]:
     spec_dict, start, stop = args
-    spec = CorpusSpec(**{**spec_dict, "issuers": tuple(spec_dict["issuers"])})
+    spec = CorpusSpec(**{**spec_dict, "issuers": tuple(spec_dict["issuers"]), "taxes": tuple(spec_dict["taxes"])})
     pki = ensure_test_pki(spec.certs_dir)
     maker = DocumentMaker(pki, spec.uf, spec.tpAmb, spec.issuers)
     out = []
     for i in range(start, stop):
-        d = maker.make(i, serie=spec.serie, nNF=spec.first_nnf + i, model=spec.model, items=spec.items)
+        d = maker.make(i, serie=spec.serie, nNF=spec.first_nnf + i, model=spec.model, items=spec.items,
+                       taxes=spec.taxes)
         out.append((d.key, d.identity, d.xml))
     return out
 
@@ -128,7 +139,7 @@ def write_corpus(out: str | os.PathLike, spec: CorpusSpec, jobs: int | None = No
     with open(out / DOCUMENTS, "wb") as fh:
         for d in docs:
             fh.write(d.key.encode() + b"\t" + d.identity.encode() + b"\t" + d.xml + b"\n")
-    manifest = {**asdict(spec), "issuers": list(spec.issuers), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    manifest = {**asdict(spec), "issuers": list(spec.issuers), "taxes": list(spec.taxes), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "seconds": round(time.perf_counter() - started, 2), "documents": DOCUMENTS,
                 "keys_distinct": len({d.key for d in docs}) == len(docs)}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2))

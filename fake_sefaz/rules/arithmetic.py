@@ -53,6 +53,18 @@ def _cfop(item: Item) -> tables.Cfop | None:
     return tables.cfops().get(item.cfop)
 
 
+def _switched_on(ctx, rule_id: str) -> bool:
+    """A UF-option rule the default profile leaves off (content-rules.md §0.3), on when the UF's settings list it."""
+    return rule_id in ctx.settings.uf_optional_rules
+
+
+# AI N28-20: the CFOPs of a sale exempt for the Zona Franca de Manaus (motDesICMS 7).
+_ZFM_CFOP = frozenset({"1203", "1204", "1208", "1209", "2203", "2204", "2208", "2209", "5109", "5110", "5120",
+                       "5151", "5152", "5651", "5652", "5654", "5655", "5658", "5659", "5910", "6905", "6109", "6110",
+                       "6120", "6122", "6123", "6151", "6152", "6651", "6652", "6654", "6655", "6658", "6659", "6910",
+                       "6923"})
+
+
 # --- Group I: products --------------------------------------------------------------------------------------
 
 @rule("I11-10", 629)
@@ -221,6 +233,102 @@ def n23d_10_fcpst_value(ctx) -> None:
                 raise Rejection(860, _at(item))
 
 
+# --- Relief (desoneração) and the Zona Franca de Manaus (N28) ----------------------------------------------------
+
+@rule("N28-10", 625)
+def n28_10_zfm_needs_suframa(ctx) -> None:
+    """625 (UF option, off unless uf_optional_rules lists N28-10): relief for the ZFM (motDesICMS 7) without the
+    recipient's SUFRAMA registration (dest/ISUF); not demanded when the CFOP starts with 1 or 2. AI N28-10."""
+    if not _switched_on(ctx, "N28-10") or ctx.doc.amounts.ISUF:
+        return
+    for item in ctx.doc.amounts.items:
+        if item.icms.get("motDesICMS") == "7" and item.cfop[:1] not in ("1", "2"):
+            raise Rejection(625, _at(item))
+
+
+@rule("N28-20", 626)
+def n28_20_zfm_cfop(ctx) -> None:
+    """626 (UF option, off unless uf_optional_rules lists N28-20): relief for the ZFM (motDesICMS 7) with a CFOP
+    outside the list AI N28-20 gives. Model 55."""
+    if not _switched_on(ctx, "N28-20") or ctx.doc.mod != "55":
+        return
+    for item in ctx.doc.amounts.items:
+        if item.icms.get("motDesICMS") == "7" and item.cfop not in _ZFM_CFOP:
+            raise Rejection(626, _at(item))
+
+
+@rule("N28-30", 627)
+def n28_30_relief_value_missing(ctx) -> None:
+    """627 (UF option, off unless uf_optional_rules lists N28-30): motDesICMS informed and vICMSDeson ≤ 0
+    (groups 20, 30, 40, 70, 90). AI N28-30."""
+    if not _switched_on(ctx, "N28-30"):
+        return
+    for item in ctx.doc.amounts.items:
+        if "motDesICMS" in item.icms and num(item.icms, "vICMSDeson") <= 0:
+            raise Rejection(627, _at(item))
+
+
+# --- ICMS monofásico on fuels (NT 2023.001; hom 25/09/2023, prod 30/10/2023) ---------------------------------
+
+_MONOPHASE = InForce(hom=date(2023, 9, 25), prod=date(2023, 10, 30))
+# N12-110: the groups a fuel of the single-phase table may carry (02, 15, 53, 61; 40, 41, 50, 90 also accepted).
+_MONOPHASE_CST = frozenset({"02", "15", "53", "61", "40", "41", "50", "90"})
+# N41-20: diesel and biodiesel blends whose withheld ICMS is a third of qBCMonoReten × adRemICMSReten (model 55).
+_THIRD_OF_RETENTION = frozenset({"420102004", "420102005", "420105001", "820101003", "820101011", "820101012",
+                                 "820101013", "820101026", "820101027", "820101032", "820101033", "820101034"})
+
+
+@rule("N12-110", 960, in_force=_MONOPHASE)
+def n12_110_monophase_group_missing(ctx) -> None:
+    """960: a fuel of the single-phase table (comb/cProdANP, tabela-combustiveis-monofasica.csv) taxed in a group
+    other than CST 02, 15, 53 or 61 (40, 41, 50 and 90 are accepted); not for finNFe 5 and 6 (NT 2025.002-RTC).
+    NT 2023.001 N12-110."""
+    if ctx.doc.ide_("finNFe") in ("5", "6"):
+        return
+    fuels = tables.monophase_fuels()
+    for item in ctx.doc.amounts.items:
+        if item.cProdANP in fuels and item.icms_group and item.icms.get("CST") not in _MONOPHASE_CST:
+            raise Rejection(960, _at(item))
+
+
+@rule("N39-10", 962, in_force=_MONOPHASE)
+def n39_10_monophase_icms(ctx) -> None:
+    """962: CST 02 or 15, finNFe=1, qBCMono informed and vICMSMono ≠ qBCMono × adRemICMS (*4). NT 2023.001 N39-10."""
+    if not _normal_issue(ctx):
+        return
+    for item in ctx.doc.amounts.items:
+        v = item.icms
+        if v.get("CST") in ("02", "15") and "qBCMono" in v:
+            if _off_by_more_than_a_cent(num(v, "vICMSMono"), num(v, "qBCMono") * num(v, "adRemICMS")):
+                raise Rejection(962, _at(item))
+
+
+@rule("N39a-10", 768, in_force=_MONOPHASE)
+def n39a_10_withheld_quantity_missing(ctx) -> None:
+    """768: CST 15 without qBCMonoReten. Model 55. NT 2023.001 N39a-10."""
+    if ctx.doc.mod != "55":
+        return
+    for item in ctx.doc.amounts.items:
+        if item.icms.get("CST") == "15" and "qBCMonoReten" not in item.icms:
+            raise Rejection(768, _at(item))
+
+
+@rule("N41-10/N41-20", 964, in_force=_MONOPHASE)
+def n41_10_withheld_monophase_icms(ctx) -> None:
+    """964: CST 15, finNFe=1, qBCMonoReten informed and vICMSMonoReten ≠ qBCMonoReten × adRemICMSReten (*4); for
+    the diesel blends of N41-20 (model 55) the product is further × 0,3333. NT 2023.001 N41-10, N41-20."""
+    if not _normal_issue(ctx):
+        return
+    for item in ctx.doc.amounts.items:
+        v = item.icms
+        if v.get("CST") == "15" and "qBCMonoReten" in v:
+            calculated = num(v, "qBCMonoReten") * num(v, "adRemICMSReten")
+            if ctx.doc.mod == "55" and item.cProdANP in _THIRD_OF_RETENTION:
+                calculated *= Decimal("0.3333")
+            if _off_by_more_than_a_cent(num(v, "vICMSMonoReten"), calculated):
+                raise Rejection(964, _at(item))
+
+
 # --- Interstate rates (N16) and ICMS for the destination UF (NA, EC 87/2015) --------------------------------
 
 def _interstate_limit(emit_uf: str, dest_uf: str) -> Decimal:
@@ -231,6 +339,26 @@ def _rate_exempt(item: Item) -> bool:
     cfop = _cfop(item)
     return (item.tpOp in ("2", "3") or item.cfop in _RATE_EXEMPT_CFOP
             or (cfop is not None and (cfop.indRetor or cfop.indAnula)))
+
+
+@rule("N16-04", 663)
+def n16_04_imported_goods_above_four(ctx) -> None:
+    """663 (UF option, off unless uf_optional_rules lists N16-04): interstate sale (idDest=2, tpNF=1) of imported
+    goods (orig 1, 2, 3, 8) taxed with CST 00/10/20/70/90 above 4 % (Resolução do Senado 13/2012). Not for
+    finNFe=4, CFOP indRetor, veicProd tpOp 2/3, CFOP 6118/6119/6122/6123. Model 55. AI N16-04."""
+    d = ctx.doc
+    if not _switched_on(ctx, "N16-04") or d.mod != "55" or d.ide_("idDest") != "2" or d.ide_("tpNF") != "1":
+        return
+    if d.ide_("finNFe") == "4":
+        return
+    for item in d.amounts.items:
+        v = item.icms
+        if v.get("orig") in _IMPORTED_ORIG and v.get("CST") in ("00", "10", "20", "70", "90"):
+            cfop = _cfop(item)
+            if item.tpOp in ("2", "3") or item.cfop in _RATE_EXEMPT_CFOP or (cfop is not None and cfop.indRetor):
+                continue
+            if num(v, "pICMS") > 4:
+                raise Rejection(663, _at(item))
 
 
 @rule("N16-20", 693)
@@ -344,12 +472,11 @@ def na09_30_interstate_rate_of_the_ufs(ctx) -> None:
 @rule("NA11-10", 699)
 def na11_10_destination_share_of_the_year(ctx) -> None:
     """699: pICMSInterPart ≠ the destination UF's share for the year of dhEmi: 40 (2016), 60 (2017), 80 (2018),
-    100 from 2019 (EC 87/2015). For finNFe ≠ 1 the year of the referenced note decides; this stand-in then uses
-    the year of issue too (reference documents are not kept per year). AI NA11-10."""
-    year = int(ctx.doc.dhEmi[:4] or 0)
-    expected = _INTER_PART_BY_YEAR.get(year, Decimal(100))
+    100 from 2019 (EC 87/2015). For finNFe ≠ 1 the year of the referenced note decides; the referenced note is
+    not read here, so only finNFe=1 notes are judged. AI NA11-10."""
     if ctx.doc.ide_("finNFe") != "1":
         return
+    expected = _INTER_PART_BY_YEAR.get(int(ctx.doc.dhEmi[:4] or 0), Decimal(100))
     for item in ctx.doc.amounts.items:
         if item.uf_dest is not None and num(item.uf_dest, "pICMSInterPart") != expected:
             raise Rejection(699, _at(item))
@@ -405,14 +532,17 @@ def na17_10_issuer_difal(ctx) -> None:
             raise Rejection(816, f"{_at(item)} {_informed_calculated(informed, to_issuer)}")
 
 
-# MOC order: group I (products), N (ICMS: N16 rates, N16a/c and N17 values, N17b/c FCP, N23/N27 FCP-ST),
-# NA (destination UF).
+# MOC order: group I (products), N (ICMS: N12 groups, N16 rates, N16a/c and N17 values, N17b/c FCP, N23/N27
+# FCP-ST, N39-N41 single-phase fuels), NA (destination UF).
 ARITHMETIC_RULES = (
     i11_10_value_of_commercial_quantity, i11_20_value_of_taxable_quantity, i17_10_discount_above_value,
-    n16_20_interstate_rate, n16a_10_cst51_operation_icms, n16c_10_cst51_deferred_icms,
+    n12_110_monophase_group_missing, n16_04_imported_goods_above_four, n16_20_interstate_rate,
+    n16a_10_cst51_operation_icms, n16c_10_cst51_deferred_icms,
     n17_10_cst51_icms_is_the_difference, n17_20_icms_of_base_and_rate, n17b_10_fcp_rate_zero,
     n17b_20_fcp_rate_of_the_uf, n17c_10_fcp_value, n17c_20_fcp_in_the_destination_field,
-    n23b_10_fcpst_rate_zero, n23d_10_fcpst_value, n27b_20_fcpst_retained_rate,
+    n23b_10_fcpst_rate_zero, n23d_10_fcpst_value, n27b_20_fcpst_retained_rate, n28_10_zfm_needs_suframa,
+    n28_20_zfm_cfop, n28_30_relief_value_missing, n39_10_monophase_icms,
+    n39a_10_withheld_quantity_missing, n41_10_withheld_monophase_icms,
     na01_10_nfce_with_destination_group, na01_20_destination_group_missing, na01_30_destination_group_undue,
     na09_10_interstate_rate_and_origin, na09_30_interstate_rate_of_the_ufs, na11_10_destination_share_of_the_year,
     na13_10_destination_fcp_value, na15_10_destination_difal, na17_10_issuer_difal,

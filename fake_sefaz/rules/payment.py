@@ -53,6 +53,12 @@ def _means(ctx) -> set[str]:
     return {p.values.get("tPag", "") for p in ctx.doc.amounts.payments}
 
 
+def _change(ctx) -> Decimal | None:
+    """pag/vTroco, or None when the note does not inform it."""
+    troco = ctx.doc.amounts.vTroco
+    return None if troco is None else num({"vTroco": troco}, "vTroco")
+
+
 def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
@@ -246,6 +252,17 @@ def ya03_30_value_without_payment(ctx) -> None:
         raise Rejection(904)
 
 
+@rule("YA03a-10", 657, in_force=_NT2304)
+def ya03a_10_payment_date(ctx) -> None:
+    """657 (this meaning, codes.MEANINGS; the events' 657 is another rule): detPag/dPag after the reception date.
+    NT 2023.004 YA03a-10."""
+    today = ctx.now.astimezone(BRASILIA).date()
+    for n, p in enumerate(ctx.doc.amounts.payments, start=1):
+        paid_on = _day(p.values.get("dPag"))
+        if paid_on is not None and paid_on > today:
+            raise Rejection(657, _ocor(n), meaning="YA03a-10")
+
+
 @rule("YA03c-10", 961, in_force=_NT2304)
 def ya03c_10_payment_cnpj(ctx) -> None:
     """961: detPag/CNPJPag with zeros or wrong check digits. NT 2023.004 YA03c-10."""
@@ -275,6 +292,16 @@ def ya04_20_card_group_not_accepted(ctx) -> None:
             raise Rejection(963, _ocor(n))
 
 
+@rule("YA04a-20", 737)
+def ya04a_20_non_integrated_card(ctx) -> None:
+    """737 (UF option, off unless uf_optional_rules lists YA04a-20): a card payment from an automation system not
+    integrated with the card terminal (card/tpIntegra=2) in a UF that does not accept it. AI YA04a-20."""
+    if "YA04a-20" not in ctx.settings.uf_optional_rules:
+        return
+    if any(p.card is not None and p.card.get("tpIntegra") == "2" for p in ctx.doc.amounts.payments):
+        raise Rejection(737)
+
+
 @rule("YA05-10", 392)
 def ya05_10_integrated_card_data(ctx) -> None:
     """392: an integrated card payment (tpIntegra=1) without the acquirer's CNPJ or the authorization code (cAut).
@@ -294,11 +321,21 @@ def ya06_10_card_brand(ctx) -> None:
             raise Rejection(443)
 
 
+@rule("YA07a", 796, in_force=_NT2304)
+def ya07a_receiver_cnpj(ctx) -> None:
+    """796 (this meaning, codes.MEANINGS; the QR code's 796 is another rule): card/CNPJReceb, the CNPJ of the
+    payment's receiver, with zeros or wrong check digits. NT 2023.004 YA07a."""
+    for n, p in enumerate(ctx.doc.amounts.payments, start=1):
+        cnpj = p.card.get("CNPJReceb") if p.card is not None else None
+        if cnpj is not None and not keys.valid_cnpj(cnpj):
+            raise Rejection(796, _ocor(n), meaning="YA07a")
+
+
 @rule("YA09-10", 869)
 def ya09_10_change_value(ctx) -> None:
     """869: vTroco informed and ≠ Σ vPag − vNF. AI YA09-10 (NT 2016.002)."""
-    a = ctx.doc.amounts
-    if a.vTroco is not None and num({"v": a.vTroco}, "v") != _paid(ctx) - num(a.icms_tot, "vNF"):
+    change = _change(ctx)
+    if change is not None and change != _paid(ctx) - num(ctx.doc.amounts.icms_tot, "vNF"):
         raise Rejection(869)
 
 
@@ -306,8 +343,8 @@ def ya09_10_change_value(ctx) -> None:
 def ya09_20_change_limit(ctx) -> None:
     """965 (this meaning; NT 2023.001's ad-rem 965 is future): vTroco above R$ 300.000,00 (R$ 1.000,00 in v1.11).
     NT 2023.004 v1.20 YA09-20 (prod 01/10/2024)."""
-    a = ctx.doc.amounts
-    if a.vTroco is not None and num({"v": a.vTroco}, "v") > _MAX_CHANGE:
+    change = _change(ctx)
+    if change is not None and change > _MAX_CHANGE:
         raise Rejection(965)
 
 
@@ -319,7 +356,7 @@ PAYMENT_RULES = (
     ya02_04_adjustment_or_return_without_payment, ya02_10_nfce_trade_bill, ya02_40_nfce_without_payment,
     ya02_60_means_of_payment, ya02a_10_other_needs_description, ya02a_20_description_only_for_other,
     ya03_10_payments_below_total, ya03_10_nfe_payments_below_total, ya03_20_change_missing,
-    ya03_30_value_without_payment, ya03c_10_payment_cnpj, ya04_10_card_data_missing,
-    ya04_20_card_group_not_accepted, ya05_10_integrated_card_data, ya06_10_card_brand, ya09_10_change_value,
-    ya09_20_change_limit,
+    ya03_30_value_without_payment, ya03a_10_payment_date, ya03c_10_payment_cnpj, ya04_10_card_data_missing,
+    ya04_20_card_group_not_accepted, ya04a_20_non_integrated_card, ya05_10_integrated_card_data, ya06_10_card_brand,
+    ya07a_receiver_cnpj, ya09_10_change_value, ya09_20_change_limit,
 )

@@ -28,22 +28,64 @@ def _sum(items: Iterable[Item], value: Callable[[Item], Decimal]) -> Decimal:
     return sum((value(i) for i in items), ZERO)
 
 
-def _icms(name: str) -> Callable[[Item], Decimal]:
-    return lambda i: num(i.icms, name)
+def _icms_counted(item: Item) -> bool:
+    # W04-10 ignores the ICMS of CST 40, 41 and 50 (exempt, not taxed, suspended).
+    return item.icms.get("CST") not in ("40", "41", "50")
 
 
-def _prod(name: str) -> Callable[[Item], Decimal]:
-    return lambda i: num(i.prod, name)
+# ICMSTot field -> (the item group it sums, the item field, which items count). One pass over the items computes
+# every sum (_item_sums), which the W rules below compare with the totals.
+_SUMMED: dict[str, tuple[str, str, Callable[[Item], bool] | None]] = {
+    "vBC": ("icms", "vBC", None),
+    "vICMS": ("icms", "vICMS", _icms_counted),
+    "vICMSDeson": ("icms", "vICMSDeson", None),
+    "vFCP": ("icms", "vFCP", None),
+    "vFCPUFDest": ("uf_dest", "vFCPUFDest", None),
+    "vICMSUFDest": ("uf_dest", "vICMSUFDest", None),
+    "vICMSUFRemet": ("uf_dest", "vICMSUFRemet", None),
+    "vBCST": ("icms", "vBCST", None),
+    "vST": ("icms", "vICMSST", None),
+    "vFCPST": ("icms", "vFCPST", None),
+    "vFCPSTRet": ("icms", "vFCPSTRet", None),
+    "vICMSMono": ("icms", "vICMSMono", None),
+    "qBCMonoReten": ("icms", "qBCMonoReten", None),
+    "vICMSMonoReten": ("icms", "vICMSMonoReten", None),
+    "qBCMonoRet": ("icms", "qBCMonoRet", None),
+    "vICMSMonoRet": ("icms", "vICMSMonoRet", None),
+    "vProd": ("prod", "vProd", lambda i: i.prod.get("indTot") == "1"),  # W07-10: items with indTot=1
+    "vFrete": ("prod", "vFrete", None),
+    "vSeg": ("prod", "vSeg", None),
+    "vDesc": ("prod", "vDesc", None),
+    "vOutro": ("prod", "vOutro", None),
+    "vII": ("ii", "vII", None),
+    "vIPI": ("ipi", "vIPI", None),
+    "vPIS": ("pis", "vPIS", lambda i: bool(i.icms_group)),  # W13-10: items subject to ICMS
+    "vCOFINS": ("cofins", "vCOFINS", lambda i: bool(i.icms_group)),  # W14-10
+}
 
 
-def _uf_dest(name: str) -> Callable[[Item], Decimal]:
-    return lambda i: num(i.uf_dest, name)
-
-
-def _check_total(ctx, field: str, value: Callable[[Item], Decimal], cstat: int,
-                 items: Iterable[Item] | None = None) -> None:
+def _item_sums(ctx) -> dict[str, Decimal]:
+    """Σ over the items of every ICMSTot field of _SUMMED, plus vIPIDevol and vTotTrib; computed once per note."""
     a = ctx.doc.amounts
-    if num(a.icms_tot, field) != _sum(a.items if items is None else items, value):
+    sums = a.memo.get("totals")
+    if sums is None:
+        sums = dict.fromkeys((*_SUMMED, "vIPIDevol", "vTotTrib"), ZERO)
+        for item in a.items:
+            for total, (group, name, counts) in _SUMMED.items():
+                values = getattr(item, group)
+                if values and name in values and (counts is None or counts(item)):
+                    sums[total] += num(values, name)
+            if item.vIPIDevol:
+                sums["vIPIDevol"] += num({"v": item.vIPIDevol}, "v")
+            if item.vTotTrib:
+                sums["vTotTrib"] += num({"v": item.vTotTrib}, "v")
+        a.memo["totals"] = sums
+    return sums
+
+
+def _check_total(ctx, field: str, cstat: int) -> None:
+    """The ICMSTot field against the sum of the items (both exact, in cents; absent = 0)."""
+    if num(ctx.doc.amounts.icms_tot, field) != _item_sums(ctx)[field]:
         raise Rejection(cstat)
 
 
@@ -68,7 +110,7 @@ def _check_issqn_total(ctx, field: str, item_field: str, cstat: int, source: str
 def w03_10_icms_base(ctx) -> None:
     """531: ICMSTot/vBC ≠ Σ ICMS*/vBC of the items (every ICMS group that carries vBC, CST 51 included:
     the base of its non-deferred part; content-rules.md §11 item 3). AI W03-10."""
-    _check_total(ctx, "vBC", _icms("vBC"), 531)
+    _check_total(ctx, "vBC", 531)
 
 
 @rule("W03-20", 935)
@@ -82,8 +124,7 @@ def w03_20_icms_base_limit(ctx) -> None:
 @rule("W04-10", 532)
 def w04_10_icms(ctx) -> None:
     """532: ICMSTot/vICMS ≠ Σ ICMS*/vICMS, CST 40, 41 and 50 ignored. AI W04-10 (NT 2010/007)."""
-    items = [i for i in ctx.doc.amounts.items if i.icms.get("CST") not in ("40", "41", "50")]
-    _check_total(ctx, "vICMS", _icms("vICMS"), 532, items)
+    _check_total(ctx, "vICMS", 532)
 
 
 @rule("W04-20", 417)
@@ -97,46 +138,46 @@ def w04_20_icms_limit(ctx) -> None:
 @rule("W04a-10", 795)
 def w04a_10_relieved_icms(ctx) -> None:
     """795: ICMSTot/vICMSDeson ≠ Σ vICMSDeson. AI W04a-10 (NT 2016.002)."""
-    _check_total(ctx, "vICMSDeson", _icms("vICMSDeson"), 795)
+    _check_total(ctx, "vICMSDeson", 795)
 
 
 @rule("W04b-10", 861)
 def w04b_10_fcp(ctx) -> None:
     """861: ICMSTot/vFCP ≠ Σ vFCP. AI W04b-10."""
-    _check_total(ctx, "vFCP", _icms("vFCP"), 861)
+    _check_total(ctx, "vFCP", 861)
 
 
 @rule("W04c-10", 798)
 def w04c_10_destination_fcp(ctx) -> None:
     """798: ICMSTot/vFCPUFDest ≠ Σ ICMSUFDest/vFCPUFDest. Model 55. AI W04c-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vFCPUFDest", _uf_dest("vFCPUFDest"), 798)
+        _check_total(ctx, "vFCPUFDest", 798)
 
 
 @rule("W04e-10", 799)
 def w04e_10_destination_icms(ctx) -> None:
     """799: ICMSTot/vICMSUFDest ≠ Σ ICMSUFDest/vICMSUFDest (absent = 0). Model 55. AI W04e-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vICMSUFDest", _uf_dest("vICMSUFDest"), 799)
+        _check_total(ctx, "vICMSUFDest", 799)
 
 
 @rule("W04g-10", 800)
 def w04g_10_issuer_uf_icms(ctx) -> None:
     """800: ICMSTot/vICMSUFRemet ≠ Σ ICMSUFDest/vICMSUFRemet (absent = 0). Model 55. AI W04g-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vICMSUFRemet", _uf_dest("vICMSUFRemet"), 800)
+        _check_total(ctx, "vICMSUFRemet", 800)
 
 
 @rule("W05-10", 533)
 def w05_10_st_base(ctx) -> None:
     """533: ICMSTot/vBCST ≠ Σ vBCST. AI W05-10."""
-    _check_total(ctx, "vBCST", _icms("vBCST"), 533)
+    _check_total(ctx, "vBCST", 533)
 
 
 @rule("W06-10", 534)
 def w06_10_st(ctx) -> None:
     """534: ICMSTot/vST ≠ Σ vICMSST. AI W06-10."""
-    _check_total(ctx, "vST", _icms("vICMSST"), 534)
+    _check_total(ctx, "vST", 534)
 
 
 @rule("W06-20", 418)
@@ -151,47 +192,47 @@ def w06_20_st_limit(ctx) -> None:
 def w06a_10_fcp_st(ctx) -> None:
     """862: ICMSTot/vFCPST ≠ Σ vFCPST. Model 55. AI W06a-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vFCPST", _icms("vFCPST"), 862)
+        _check_total(ctx, "vFCPST", 862)
 
 
 @rule("W06b-10", 859)
 def w06b_10_fcp_st_retained(ctx) -> None:
     """859: ICMSTot/vFCPSTRet ≠ Σ vFCPSTRet. Model 55. AI W06b-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vFCPSTRet", _icms("vFCPSTRet"), 859)
+        _check_total(ctx, "vFCPSTRet", 859)
 
 
 @rule("W06c-10", 967, in_force=_MONOPHASE)
 def w06c_10_monophase_icms(ctx) -> None:
     """967: ICMSTot/vICMSMono ≠ Σ vICMSMono. Model 55. NT 2023.001 W06c-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vICMSMono", _icms("vICMSMono"), 967)
+        _check_total(ctx, "vICMSMono", 967)
 
 
 @rule("W06c.1-10", 723, in_force=_MONOPHASE)
 def w06c1_10_monophase_withheld_quantity(ctx) -> None:
     """723 (this meaning; E03a-50 is another): ICMSTot/qBCMonoReten ≠ Σ qBCMonoReten. Model 55. NT 2023.001."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "qBCMonoReten", _icms("qBCMonoReten"), 723)
+        _check_total(ctx, "qBCMonoReten", 723)
 
 
 @rule("W06d-10", 968, in_force=_MONOPHASE)
 def w06d_10_monophase_withheld_icms(ctx) -> None:
     """968: ICMSTot/vICMSMonoReten ≠ Σ vICMSMonoReten. Model 55. NT 2023.001 W06d-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vICMSMonoReten", _icms("vICMSMonoReten"), 968)
+        _check_total(ctx, "vICMSMonoReten", 968)
 
 
 @rule("W06d.1-10", 744, in_force=_MONOPHASE)
 def w06d1_10_monophase_previously_withheld_quantity(ctx) -> None:
     """744 (this meaning; E03a-50 is another): ICMSTot/qBCMonoRet ≠ Σ qBCMonoRet. NT 2023.001."""
-    _check_total(ctx, "qBCMonoRet", _icms("qBCMonoRet"), 744)
+    _check_total(ctx, "qBCMonoRet", 744)
 
 
 @rule("W06e-10", 969, in_force=_MONOPHASE)
 def w06e_10_monophase_previously_withheld_icms(ctx) -> None:
     """969: ICMSTot/vICMSMonoRet ≠ Σ vICMSMonoRet. NT 2023.001 W06e-10."""
-    _check_total(ctx, "vICMSMonoRet", _icms("vICMSMonoRet"), 969)
+    _check_total(ctx, "vICMSMonoRet", 969)
 
 
 # --- ICMSTot: products, freight, insurance, discount, II, IPI, PIS, COFINS, other, approximate taxes --------
@@ -199,67 +240,64 @@ def w06e_10_monophase_previously_withheld_icms(ctx) -> None:
 @rule("W07-10", 564)
 def w07_10_products(ctx) -> None:
     """564: ICMSTot/vProd ≠ Σ prod/vProd of the items that compose the total (indTot=1). AI W07-10."""
-    items = [i for i in ctx.doc.amounts.items if i.prod.get("indTot") == "1"]
-    _check_total(ctx, "vProd", _prod("vProd"), 564, items)
+    _check_total(ctx, "vProd", 564)
 
 
 @rule("W08-10", 535)
 def w08_10_freight(ctx) -> None:
     """535: ICMSTot/vFrete ≠ Σ prod/vFrete. AI W08-10."""
-    _check_total(ctx, "vFrete", _prod("vFrete"), 535)
+    _check_total(ctx, "vFrete", 535)
 
 
 @rule("W09-10", 536)
 def w09_10_insurance(ctx) -> None:
     """536: ICMSTot/vSeg ≠ Σ prod/vSeg. AI W09-10."""
-    _check_total(ctx, "vSeg", _prod("vSeg"), 536)
+    _check_total(ctx, "vSeg", 536)
 
 
 @rule("W10-10", 537)
 def w10_10_discount(ctx) -> None:
     """537: ICMSTot/vDesc ≠ Σ prod/vDesc. AI W10-10."""
-    _check_total(ctx, "vDesc", _prod("vDesc"), 537)
+    _check_total(ctx, "vDesc", 537)
 
 
 @rule("W11-10", 601)
 def w11_10_import_tax(ctx) -> None:
     """601: ICMSTot/vII ≠ Σ II/vII. Model 55. AI W11-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vII", lambda i: num(i.ii, "vII"), 601)
+        _check_total(ctx, "vII", 601)
 
 
 @rule("W12-10", 538)
 def w12_10_ipi(ctx) -> None:
     """538: ICMSTot/vIPI ≠ Σ IPI/IPITrib/vIPI. Model 55. AI W12-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vIPI", lambda i: num(i.ipi, "vIPI"), 538)
+        _check_total(ctx, "vIPI", 538)
 
 
 @rule("W12a-10", 863)
 def w12a_10_returned_ipi(ctx) -> None:
     """863: ICMSTot/vIPIDevol ≠ Σ impostoDevol/IPI/vIPIDevol. Model 55. AI W12a-10."""
     if ctx.doc.mod == "55":
-        _check_total(ctx, "vIPIDevol", lambda i: Decimal(i.vIPIDevol) if i.vIPIDevol else ZERO, 863)
+        _check_total(ctx, "vIPIDevol", 863)
 
 
 @rule("W13-10", 602)
 def w13_10_pis(ctx) -> None:
     """602: ICMSTot/vPIS ≠ Σ PIS*/vPIS of the items that carry an ICMS group. AI W13-10."""
-    items = [i for i in ctx.doc.amounts.items if i.icms_group]
-    _check_total(ctx, "vPIS", lambda i: num(i.pis, "vPIS"), 602, items)
+    _check_total(ctx, "vPIS", 602)
 
 
 @rule("W14-10", 603)
 def w14_10_cofins(ctx) -> None:
     """603: ICMSTot/vCOFINS ≠ Σ COFINS*/vCOFINS of the items that carry an ICMS group. AI W14-10."""
-    items = [i for i in ctx.doc.amounts.items if i.icms_group]
-    _check_total(ctx, "vCOFINS", lambda i: num(i.cofins, "vCOFINS"), 603, items)
+    _check_total(ctx, "vCOFINS", 603)
 
 
 @rule("W15-10", 604)
 def w15_10_other_expenses(ctx) -> None:
     """604: ICMSTot/vOutro ≠ Σ prod/vOutro. AI W15-10."""
-    _check_total(ctx, "vOutro", _prod("vOutro"), 604)
+    _check_total(ctx, "vOutro", 604)
 
 
 def _note_value(ctx) -> tuple[Decimal, Decimal]:
@@ -312,7 +350,7 @@ def w16_20_note_value_limit(ctx) -> None:
 @rule("W16a-10", 685)
 def w16a_10_approximate_taxes(ctx) -> None:
     """685: ICMSTot/vTotTrib ≠ Σ imposto/vTotTrib (both optional, absent = 0). AI W16a-10 (NT 2013/003)."""
-    _check_total(ctx, "vTotTrib", lambda i: Decimal(i.vTotTrib) if i.vTotTrib else ZERO, 685)
+    _check_total(ctx, "vTotTrib", 685)
 
 
 # --- ISSQNtot ------------------------------------------------------------------------------------------------

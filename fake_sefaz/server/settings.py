@@ -116,6 +116,7 @@ class Settings:
     limit_total_vst: str = setting("", "418: ICMSTot/vST above this limit")
     limit_total_vnf: str = setting("", "628: vNF above this limit (model 55; NFC-e: nfce_max_vnf, 780)")
     payment_sum_nfe: bool = setting(True, "865 (payments below vNF) also for NF-e, model 55: NT 2025.001 made the rule national but marks the NF-e part future")
+    uf_optional_rules: tuple[str, ...] = setting((), "MOC rule ids of UF-option (\"Facul.\") content rules the default profile leaves off, switched on for this UF: N16-04 (663), N28-10 (625), N28-20 (626), N28-30 (627), YA04a-20 (737)")
     # --- performance (issue 7)
     signature_verifier: str = setting("fast", "rule F02 (297): \"fast\" accepts a valid signature of the profile's "
                                       "exact shape with lxml C14N + hashlib + cryptography (~2x faster, checked "

@@ -51,7 +51,7 @@ def cstat_table() -> str:
     return "\n".join(rows)
 
 
-FEATURE_ORDER = ("events", "registry", "nfce", "tax-reform", "faults", "scenarios", "perf")
+FEATURE_ORDER = ("events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
 
 
 def features() -> str:

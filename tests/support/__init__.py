@@ -1,7 +1,8 @@
 """Test helpers: the one place tests import helpers from (test modules never import each other, nor conftest).
 
 support.authz (NF-e fields and raw SOAP), support.db (PostgreSQL), support.events (events and inutilização),
-support.nfce (NFC-e and QR), support.registry (taxpayer registry servers); here: settings for a test server,
+support.nfce (NFC-e and QR), support.registry (taxpayer registry servers), support.content (content-rule
+unit tests: notes with known amounts, a rule context with no server); here: settings for a test server,
 the generic emitter, a separate `fake-sefaz serve` process.
 """
 

@@ -39,5 +39,5 @@ def outcome(rule, nfe, **ctx) -> tuple[int, str] | None:
         rule(c)
     except codes.Rejection as rej:
         assert rej.cstat in rule.cstats
-        return rej.cstat, codes.motivo(rej.cstat, rej.suffix)
+        return rej.cstat, codes.motivo(rej.cstat, rej.suffix, meaning=rej.meaning)
     return None
