@@ -96,8 +96,17 @@ def test_225_lot_schema_names_the_path(emitter):
     setf(nfe, "ide/natOp", "")  # TString minLength 1
     r = emitter.send(emitter.signer.sign_nfe(nfe))
     assert r.cStat == "225", r.body
-    assert "natOp" in r.field("xMotivo")
+    assert "[/enviNFe/NFe[1]/infNFe/ide/natOp: " in r.field("xMotivo"), r.field("xMotivo")
     assert_valid(r, "retEnviNFe")
+
+
+def test_225_path_counts_positions_per_element_name(emitter):
+    """The second note of a lot, its first item: NFe[2] and det[1], not their positions among all siblings."""
+    ok, bad = emitter.nfe(), emitter.nfe(sign=False)
+    setf(bad, "det/prod/xProd", "")  # TString minLength 1
+    r = emitter.send(ok, emitter.signer.sign_nfe(bad))
+    assert r.cStat == "225", r.body
+    assert "[/enviNFe/NFe[2]/infNFe/det[1]/prod/xProd: " in r.field("xMotivo"), r.field("xMotivo")
 
 
 def test_546_id_without_literal_nfe(emitter):

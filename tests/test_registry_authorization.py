@@ -223,10 +223,47 @@ def test_302_recipient_by_ie(issuer, registry):
 
 
 def test_recipient_with_one_regular_registration_is_not_denied(issuer, registry):
+    """The note names the recipient's active IE: its closed registration does not make it irregular."""
+    dest, active = new_cnpj(), new_ie()
+    registry.put(dest, ie=new_ie(), situation="closed", situation_since=registry.ago(5))
+    registry.put(dest, ie=active, situation="active")
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest, dest_ie=active)))[0] == "100"
+
+
+def test_232_recipient_with_active_ie_not_informed(issuer, registry):
+    """5E17-50: the registry knows an active IE for the recipient's CNPJ and the note informs none - 232."""
     dest = new_cnpj()
     registry.put(dest, ie=new_ie(), situation="closed", situation_since=registry.ago(5))
     registry.put(dest, ie=new_ie(), situation="active")
-    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest)))[0] == "100"
+    reply = issuer.send(issuer.nfe(dest_doc=dest))
+    assert prot_of(reply) == ("232", None)  # a rejection: no protocol number
+    assert reply.result.findtext(f"{N}protNFe/{N}infProt/{N}xMotivo") == "Rejeição: IE do destinatário não informada"
+
+
+def test_234_recipient_ie_of_another_cnpj(issuer, registry):
+    """5E17-20: the informed IE is registered in SP to another company - 234; its owner's own note passes."""
+    owner, ie = new_cnpj(), new_ie()
+    registry.put(owner, ie=ie, situation="active")
+    reply = issuer.send(issuer.nfe(dest_doc=new_cnpj(), dest_ie=ie))
+    assert prot_of(reply) == ("234", None)
+    assert reply.result.findtext(f"{N}protNFe/{N}infProt/{N}xMotivo") == "Rejeição: IE do destinatário não vinculada ao CNPJ"
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=owner, dest_ie=ie)))[0] == "100"
+
+
+def test_624_recipient_ie_of_another_cpf(issuer, registry):
+    """5E17-30: a person (CPF) informs an IE the registry knows as another taxpayer's - 624."""
+    owner, ie = new_cnpj(), new_ie()
+    registry.put(owner, ie=ie, situation="active")
+    reply = issuer.send(issuer.nfe(dest_doc="52998224725", dest_ie=ie))
+    assert prot_of(reply) == ("624", None)
+    assert reply.result.findtext(f"{N}protNFe/{N}infProt/{N}xMotivo") == "Rejeição: IE Destinatário não vinculada ao CPF"
+
+
+def test_232_not_for_a_recipient_without_active_ie(issuer, registry):
+    """5E17-50 asks for an active IE: a recipient whose only registration is closed is not rejected by it."""
+    dest = new_cnpj()
+    registry.put(dest, ie=new_ie(), situation="closed", situation_since=registry.ago(400))
+    assert prot_of(issuer.send(issuer.nfe(dest_doc=dest)))[0] != "232"
 
 
 def test_303_recipient_not_enabled(issuer, registry):

@@ -80,6 +80,7 @@ class Item:
     vIPIDevol: str | None
     tpOp: str | None  # veicProd/tpOp
     cProdANP: str | None
+    UFCons: str | None = None  # comb/UFCons (the fuel's UF of consumption: MOC I08-30, I08-60, E12-30...)
 
     @property
     def cst(self) -> str:
@@ -160,6 +161,7 @@ def _item(det: etree._Element) -> Item:
         vIPIDevol=None if devol is None else devol.findtext(f"{N}IPI/{N}vIPIDevol"),
         tpOp=prod_el.findtext(f"{N}veicProd/{N}tpOp") if "veicProd" in prod else None,
         cProdANP=prod_el.findtext(f"{N}comb/{N}cProdANP") if "comb" in prod else None,
+        UFCons=prod_el.findtext(f"{N}comb/{N}UFCons") if "comb" in prod else None,
     )
 
 

@@ -71,7 +71,9 @@ CATALOGUE: dict[int, str] = {
     229: 'Rejeição: IE do emitente não informada',
     230: 'Rejeição: IE do emitente não cadastrada',
     231: 'Rejeição: IE do emitente não vinculada ao CNPJ',
+    232: 'Rejeição: IE do destinatário não informada',
     233: 'Rejeição: IE do destinatário não cadastrada',
+    234: 'Rejeição: IE do destinatário não vinculada ao CNPJ',
     236: 'Rejeição: Chave de Acesso com dígito verificador inválido',
     237: 'Rejeição: CPF do destinatário inválido',
     238: 'Rejeição: Cabeçalho - Versão do arquivo XML superior a Versão vigente',
@@ -98,6 +100,12 @@ CATALOGUE: dict[int, str] = {
     263: 'Rejeição: CPF da consulta inválido',
     264: 'Rejeição: CPF da consulta não cadastrado como contribuinte na UF',
     265: 'Rejeição: Sigla da UF da consulta difere da UF do Web Service',
+    270: 'Rejeição: Código Município do Fato Gerador de ICMS inexistente',
+    271: 'Rejeição: Código Município do Fato Gerador: difere da UF do emitente',
+    272: 'Rejeição: Código Município do Emitente inexistente',
+    273: 'Rejeição: Código Município do Emitente: difere da UF do emitente',
+    274: 'Rejeição: Código Município do Destinatário inexistente',
+    275: 'Rejeição: Código Município do Destinatário: difere da UF do Destinatário',
     280: 'Rejeição: Certificado Transmissor inválido',
     281: 'Rejeição: Certificado Transmissor Data Validade',
     282: 'Rejeição: Certificado Transmissor sem CNPJ/CPF',
@@ -120,6 +128,13 @@ CATALOGUE: dict[int, str] = {
     302: 'Uso Denegado: Irregularidade fiscal do destinatário',
     303: 'Uso Denegado: Destinatário não habilitado a operar na UF',
     304: 'Rejeição: Pedido de Cancelamento para NF-e com evento da Suframa',
+    321: 'Rejeição: NF-e de devolução de mercadoria não possui documento fiscal referenciado',
+    323: 'Rejeição: CNPJ autorizado para download inválido',
+    324: 'Rejeição: CNPJ do destinatário já autorizado para download',
+    325: 'Rejeição: CPF autorizado para download inválido',
+    326: 'Rejeição: CPF do destinatário já autorizado para download',
+    327: 'Rejeição: CFOP inválido para Nota Fiscal com finalidade de devolução de mercadoria',
+    328: 'Rejeição: CFOP de devolução de mercadoria para NF-e que não tem finalidade de devolução de mercadoria',
     351: 'Rejeição: Valor do ICMS da Operação no CST=51 difere do produto BC e Alíquota',
     352: 'Rejeição: Valor do ICMS Diferido no CST=51 difere do produto Valor ICMS Operação e percentual diferimento',
     353: 'Rejeição: Valor do ICMS no CST=51 não corresponde a diferença do ICMS operação e ICMS diferido',
@@ -139,6 +154,7 @@ CATALOGUE: dict[int, str] = {
     # MOC 7.00 §4.4.2: 399 is the QR-Code's recipient parameter for a note without a recipient (the old text was
     # another rule's).
     399: 'Rejeição: Parâmetro de Identificação do destinatário no QR-Code para Nota Fiscal sem identificação do destinatário',
+    401: 'Rejeição: CPF do emitente inválido',
     402: 'Rejeição: XML da área de dados com codificação diferente de UTF-8',
     404: 'Rejeição: Uso de prefixo de namespace não permitido',
     410: 'Rejeição: UF informada no campo cUF não é atendida pelo Web Service',
@@ -166,8 +182,14 @@ CATALOGUE: dict[int, str] = {
     494: 'Rejeição: Chave de Acesso Inexistente',
     501: 'Rejeição: Prazo de cancelamento superior ao previsto na Legislação',
     502: 'Rejeição: Erro na Chave de Acesso - Campo Id não corresponde à concatenação dos campos correspondentes',
+    509: 'Rejeição: Informado código de município diferente de “9999999” para operação com o exterior',
+    512: 'Rejeição: CNPJ do Local de Retirada inválido',
+    514: 'Rejeição: CNPJ do Local de Entrega inválido',
     516: 'Rejeição: Falha no schema XML - inexiste a tag raiz esperada para a mensagem',
     517: 'Rejeição: Falha no schema XML - inexiste atributo versao na tag raiz da mensagem',
+    518: 'Rejeição: CFOP de entrada para NF-e de saída',
+    519: 'Rejeição: CFOP de saída para NF-e de entrada',
+    520: 'Rejeição: CFOP de Operação com Exterior e UF destinatário difere de “EX”',
     528: 'Rejeição: Valor do ICMS difere do produto BC e Alíquota',
     531: 'Rejeição: Total da BC ICMS difere do somatório dos itens',
     532: 'Rejeição: Total do ICMS difere do somatório dos itens',
@@ -178,6 +200,10 @@ CATALOGUE: dict[int, str] = {
     537: 'Rejeição: Total do Desconto difere do somatório dos itens',
     538: 'Rejeição: Total do IPI difere do somatório dos itens',
     539: 'Rejeição: Duplicidade de NF-e com diferença na Chave de Acesso',
+    540: 'Rejeição: CPF do Local de Retirada inválido',
+    541: 'Rejeição: CPF do Local de Entrega inválido',
+    542: 'Rejeição: CNPJ do Transportador inválido',
+    543: 'Rejeição: CPF do Transportador inválido',
     546: 'Rejeição: Erro na Chave de Acesso - Campo Id - falta a literal NFe',
     554: 'Rejeição: Série difere da faixa 0-899',
     560: 'Rejeição: CNPJ base do emitente difere do CNPJ base da primeira NF-e do lote recebido',
@@ -216,7 +242,8 @@ CATALOGUE: dict[int, str] = {
     608: 'Rejeição: Total do PIS difere do somatório dos itens sujeitos ao ISSQN',
     609: 'Rejeição: Total da COFINS difere do somatório dos itens sujeitos ao ISSQN',
     610: 'Rejeição: Total da NF difere do somatório dos Valores compõe o valor Total da NF.',
-    611: 'Rejeição: cEAN inválido',
+    611: 'Rejeição: GTIN (cEAN) inválido',
+    612: 'Rejeição: GTIN da unidade tributável (cEANTrib) inválido',
     613: 'Rejeição: Chave de Acesso difere da existente em BD',
     614: 'Rejeição: Chave de Acesso inválida (Código UF inválido)',
     615: 'Rejeição: Chave de Acesso inválida (Ano menor que 06 ou Ano maior que Ano corrente)',
@@ -224,6 +251,7 @@ CATALOGUE: dict[int, str] = {
     617: 'Rejeição: Chave de Acesso inválida (CNPJ zerado ou dígito inválido)',
     618: 'Rejeição: Chave de Acesso inválida (modelo diferente de 55 e 65)',
     619: 'Rejeição: Chave de Acesso inválida (número NF = 0)',
+    624: 'Rejeição: IE Destinatário não vinculada ao CPF',
     625: 'Rejeição: Inscrição SUFRAMA deve ser informada na venda com isenção para ZFM',
     626: 'Rejeição: CFOP de operação isenta para ZFM diferente do previsto',
     627: 'Rejeição: O valor do ICMS desonerado deve ser informado',
@@ -256,14 +284,22 @@ CATALOGUE: dict[int, str] = {
     716: 'Rejeição: NFC-e em operação não destinada a consumidor final',
     717: 'Rejeição: NFC-e em operação não presencial',
     719: 'Rejeição: NF-e sem a identificação do destinatário',
+    720: 'Rejeição: Na operação com Exterior deve ser informada tag idEstrangeiro',
     723: 'Rejeição: Total da quantidade tributada do ICMS monofásico sujeito a retenção difere do somatório dos itens.',
     725: 'Rejeição: NFC-e com CFOP inválido',
+    727: 'Rejeição: Operação com Exterior e UF diferente de EX',
+    728: 'Rejeição: NF-e sem informação da IE do destinatário',
+    731: 'Rejeição: CFOP de operação com Exterior e idDest <> 3',
+    732: 'Rejeição: CFOP de operação interestadual e idDest <> 2',
+    733: 'Rejeição: CFOP de operação interna e idDest <> 1',
     737: 'Rejeição: Pagamento com cartão de crédito em sistema de automação não integrado',
     744: 'Rejeição: Total da quantidade tributada do ICMS monofásico retido anteriormente difere do somatório dos itens.',
     764: 'Rejeição: Solicitada resposta síncrona para Lote com mais de uma NF-e (indSinc=1)',
     765: 'Rejeição: Lote só poderá conter NF-e ou NFC-e',
     768: 'Rejeição: Obrigatório o preenchimento da Quantidade tributada sujeita a retenção',
-    770: 'Rejeição: NFC-e autorizada há mais de 24 horas.',
+    770: 'Rejeição: CFOP Inexistente',
+    772: 'Rejeição: Operação Interestadual e UF de destino igual à UF de origem',
+    773: 'Rejeição: Operação Interna e UF de destino difere da UF de origem',
     775: 'Rejeição: Modelo da NFC-e diferente de 65',
     776: 'Rejeição: Solicitada resposta síncrona para UF que não disponibiliza este atendimento (indSinc=1)',
     780: 'Rejeição: Total da NFC-e superior ao valor limite estabelecido pela SEFAZ',
@@ -272,6 +308,9 @@ CATALOGUE: dict[int, str] = {
     783: 'Rejeição: NFC-e não é autorizada pela SVC',
     784: 'Rejeição: NFC-e não permite o evento de Carta de Correção',
     789: 'Rejeição: NFC-e para destinatário contribuinte de ICMS',
+    790: 'Rejeição: Operação com Exterior para destinatário Contribuinte de ICMS',
+    791: 'Rejeição: NF-e com indicação de destinatário isento de IE, com a informação da IE do destinatário',
+    792: 'Rejeição: Informada a IE do destinatário para operação com destinatário no Exterior',
     793: 'Rejeição: Valor do ICMS relativo ao Fundo de Combate à Pobreza na UF de destino difere do calculado',
     795: 'Rejeição: Total do ICMS desonerado difere do somatório dos itens',
     796: 'Rejeição: Empresa sem Chave de Segurança para o QR-Code',
@@ -303,6 +342,13 @@ CATALOGUE: dict[int, str] = {
     878: 'Rejeição: Endereço do site da UF da Consulta por chave de acesso diverge do previsto',
     880: 'Rejeição: Percentual de FCP igual a zero',
     881: 'Rejeição: Percentual de FCPST igual a zero',
+    882: 'Rejeição: GTIN (cEAN) com prefixo inválido',
+    883: 'Rejeição: GTIN (cEAN) sem informação',
+    884: 'Rejeição: GTIN da unidade tributável (cEANTrib) com prefixo inválido',
+    885: 'Rejeição: GTIN informado, mas não informado o GTIN da unidade tributável',
+    886: 'Rejeição: GTIN da unidade tributável informado, mas não informado o GTIN',
+    887: 'Rejeição: Item de Serviço e informado GTIN diferente de SEM GTIN',
+    888: 'Rejeição: GTIN da unidade tributável (cEANTrib) sem informação',
     897: 'Rejeição: Código numérico em formato inválido',
     899: 'Rejeição: Informado incorretamente o campo meio de pagamento',
     900: 'Rejeição: Data de vencimento da parcela não informada ou menor que Data de Emissão',
@@ -325,6 +371,7 @@ CATALOGUE: dict[int, str] = {
     919: 'Rejeição: Item da NF-e Substituta difere do mesmo item da NF-e a ser cancelada.',
     920: 'Rejeição: Tipo de emissão da NF-e a ser cancelada deve ser normal',
     921: 'Rejeição: Tipo de emissão da NF-e substituta deve ser de contingência',
+    926: 'Rejeição: Operação com Exterior e país de destino igual a Brasil.',  # NT 2019.001
     935: 'Rejeição: Valor total da Base de Cálculo superior ao valor limite estabelecido',
     960: 'Rejeição: Obrigatório o preenchimento de Grupo de Tributação do ICMS monofásica sobre combustíveis.',
     961: 'Rejeição: CNPJ transacional do pagamento inválido',
@@ -494,11 +541,17 @@ def ascii_fold(s: str) -> str:
 _NOT_TMOTIVO = re.compile("[^\x20-\xff]")
 
 
+# Typographic quotes and dashes of the MOC's texts (509: diferente de “9999999”) have ASCII twins.
+_TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+
+
 def _latin1(s: str) -> str:
     # TMotivo's pattern admits only Latin-1 characters from the space up, with no blank at either end:
-    # control characters become spaces and anything beyond Latin-1 is folded to ASCII.
+    # control characters become spaces, typographic quotes and dashes their ASCII twins, and anything else
+    # beyond Latin-1 is folded to ASCII.
     if _NOT_TMOTIVO.search(s) is None:  # the catalogue's own texts: one C scan instead of a loop per character
         return " ".join(s.split())
+    s = s.translate(_TYPOGRAPHIC)
     out = []
     for ch in s:
         if ch < " ":

@@ -122,5 +122,12 @@ class NFeView:
         return ibscbs.read(self.inf, self._ide_texts)
 
     @cached_property
+    def parties(self):
+        """Issuer, recipient, places, authorized downloaders and carrier (domain/parties.py), read once."""
+        from fake_sefaz.domain import parties
+
+        return parties.read(self.inf, self._ide_texts)
+
+    @cached_property
     def digest_value(self) -> str:
         return self.element.findtext(f"{D}Signature/{D}SignedInfo/{D}Reference/{D}DigestValue") or ""

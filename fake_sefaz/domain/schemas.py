@@ -180,7 +180,11 @@ def readable_path(element: etree._Element, path: str) -> str:
             names.append(step)
             break
         node = children[index - 1]
-        names.append(_local(node.tag) + (f"[{index}]" if _local(node.tag) in ("NFe", "det", "evento") else ""))
+        name = _local(node.tag)
+        if name in ("NFe", "det", "evento"):  # repeated elements: the position among those of the same name
+            nth = sum(1 for c in children[:index] if c.tag == node.tag)
+            name += f"[{nth}]"
+        names.append(name)
     return "/" + "/".join(names)
 
 

@@ -566,7 +566,7 @@ class NFeFactory:
             if tag in ("vFCPUFDest", "vICMSUFDest", "vICMSUFRemet") and tag not in totals:
                 continue  # optional: only notes with ICMSUFDest groups carry them
             _sub(icms_tot, tag, money(totals.get(tag, ZERO)))
-        if "vServ" in totals:  # NF-e conjugada: the services' totals (W17-W22)
+        if totals.get("vServ"):  # NF-e conjugada: the services' totals (W17-W22); a one-item note has none
             iss_tot = _sub(icms_tot.getparent(), "ISSQNtot")
             for tag, key in (("vServ", "vServ"), ("vBC", "issBC"), ("vISS", "vISS"), ("vPIS", "issPIS"),
                              ("vCOFINS", "issCOFINS")):

@@ -8,8 +8,11 @@ Features add their group here, in the position the MOC gives it.
 from __future__ import annotations
 
 from fake_sefaz.rules.arithmetic import ARITHMETIC_RULES
+from fake_sefaz.rules.cfop import CFOP_RULES
 from fake_sefaz.rules.contingency import CONTINGENCY_RULES
+from fake_sefaz.rules.gtin import GTIN_RULES
 from fake_sefaz.rules.ibscbs import IBSCBS_RULES
+from fake_sefaz.rules.identification import IDENTIFICATION_RULES
 from fake_sefaz.rules.nfce import NFCE_OUTCOME_RULES, NFCE_RULES, zx_qr_code
 from fake_sefaz.rules.nfe import NFE_RULES
 from fake_sefaz.rules.payment import PAYMENT_RULES
@@ -28,6 +31,11 @@ NFE_PIPELINE: tuple = (
     # reform (NT 2025.002-RTC: B, I, UB and the IBSCBSTot totals, judged only on notes that fill those fields, plus
     # B25-90, ICMS or ISSQN on every item); totals (W), billing and payment (Y, YA); responsável técnico and CSRT
     # (ZD, NT 2018.005, per-UF settings); the QR code (ZX) comes after them.
+    # Identification of parties and places (B, C, E, F, G, GA, X), then CFOP, destination and purpose (B25, E12,
+    # I08) and the GTIN of each item (I03, I12, U01): content-rules.md §2, §3, §4.1.
+    *IDENTIFICATION_RULES,
+    *CFOP_RULES,
+    *GTIN_RULES,
     *ARITHMETIC_RULES,
     *IBSCBS_RULES,
     *TOTALS_RULES,

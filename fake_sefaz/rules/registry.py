@@ -205,6 +205,41 @@ def e17_10_recipient_ie_registered(ctx: NFeContext) -> None:
     raise Rejection(233)
 
 
+@rule("5E17-20", 234)
+def e17_20_recipient_ie_of_cnpj(ctx: NFeContext) -> None:
+    """234: the recipient's CNPJ and IE (indIEDest=1) are both informed, the registry knows the IE in this UF, and
+    it belongs to another CNPJ (AI 5E17-20, NT 2019.001). Model 55."""
+    lk = _lookups(ctx)
+    if lk is None or ctx.doc.mod != "55" or not lk.dest_ie or not lk.dest_by_ie or len(lk.dest_doc or "") != 14:
+        return
+    if all(t.doc != lk.dest_doc for t in lk.dest_by_ie):
+        raise Rejection(234)
+
+
+@rule("5E17-30", 624)
+def e17_30_recipient_ie_of_cpf(ctx: NFeContext) -> None:
+    """624: as 234 for a recipient identified by CPF: the IE the registry knows belongs to someone else (AI 5E17-30).
+    Model 55."""
+    lk = _lookups(ctx)
+    if lk is None or ctx.doc.mod != "55" or not lk.dest_ie or not lk.dest_by_ie or len(lk.dest_doc or "") != 11:
+        return
+    if all(t.doc != lk.dest_doc for t in lk.dest_by_ie):
+        raise Rejection(624)
+
+
+@rule("5E17-50", 232)
+def e17_50_recipient_ie_missing(ctx: NFeContext) -> None:
+    """232: no dest/IE for a recipient CNPJ that the registry knows in this UF with an IE and an active
+    registration: a contributor must be identified by its IE (AI 5E17-50; the CCC's IndIEDestOpc is not modelled).
+    Model 55."""
+    lk = _lookups(ctx)
+    dest = ctx.doc.dest
+    if lk is None or ctx.doc.mod != "55" or dest is None or len(lk.dest_doc or "") != 14 or _text(dest, "IE"):
+        return
+    if any(t.ie and t.situation_on(lk.today) == reg.ACTIVE for t in lk.dest_by_doc):
+        raise Rejection(232)
+
+
 def _recipient_irregular(ctx: NFeContext, lk: Lookups) -> bool:
     regs = _recipient_registrations(lk)
     days = ctx.settings.suspension_days
@@ -237,7 +272,8 @@ def e17_60_recipient_not_enabled(ctx: NFeContext) -> None:
 REGISTRY_REJECTIONS = (
     c17_10_issuer_ie_informed, c17_20_issuer_ie_valid, c17_30_issuer_ie_registered, c17_40_issuer_ie_of_document,
     c02_10_issuer_accredited_nfe, c02_20_issuer_accredited_nfce, c17_38_issuer_irregular,
-    e17_10_recipient_ie_registered, e17_40_recipient_irregular, e17_60_recipient_not_enabled,
+    e17_10_recipient_ie_registered, e17_20_recipient_ie_of_cnpj, e17_30_recipient_ie_of_cpf,
+    e17_50_recipient_ie_missing, e17_40_recipient_irregular, e17_60_recipient_not_enabled,
 )
 
 

@@ -51,6 +51,26 @@ def cstat_table() -> str:
     return "\n".join(rows)
 
 
+def rules_table(rules) -> str:
+    """One row per rule of a group (its MOC id, codes and the first sentence of its docstring), in pipeline order."""
+    rows = ["| MOC rule | cStat | What it refuses |", "|---|---|---|"]
+    for r in rules:
+        doc = " ".join((r.__doc__ or "").split())
+        first = re.split(r" \(AI |; AI |\. ", doc)[0].rstrip(".")
+        first = re.sub(r"^\d{3}(?: \(UF option [^)]*\))?: ", lambda m: "UF option: " if "option" in m[0] else "", first)
+        rows.append(f"| {r.rule_id} | {' '.join(str(c) for c in r.cstats)} | {first.replace('|', chr(92) + '|')} |")
+    return "\n".join(rows)
+
+
+def _rule_groups() -> dict[str, str]:
+    from fake_sefaz.rules.cfop import CFOP_RULES
+    from fake_sefaz.rules.gtin import GTIN_RULES
+    from fake_sefaz.rules.identification import IDENTIFICATION_RULES
+
+    return {"identification": rules_table(IDENTIFICATION_RULES), "cfop": rules_table(CFOP_RULES),
+            "gtin": rules_table(GTIN_RULES)}
+
+
 FEATURE_ORDER = ("events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
 
 
@@ -58,10 +78,14 @@ def features() -> str:
     """The feature sections, kept in docs/readme/<feature>.md beside the code they describe."""
     folder = Path(__file__).resolve().parents[2] / "docs" / "readme"
     parts = []
+    tables = _rule_groups()
     for name in FEATURE_ORDER:
         path = folder / f"{name}.md"
         if path.exists():
-            parts.append("#" + path.read_text(encoding="utf-8").strip())  # '## X' becomes '### X'
+            text = path.read_text(encoding="utf-8").strip()
+            for group, table in tables.items():  # <!-- rules:cfop --> becomes that group's rule table
+                text = text.replace(f"<!-- rules:{group} -->", table)
+            parts.append("#" + text)  # '## X' becomes '### X'
     return "\n\n".join(parts)
 
 

@@ -236,7 +236,7 @@ def check(expect: dict, reply: Reply | None, data: Any = None, error: str = "", 
                 cpath = path.rsplit("/", 1)[0] + "/cStat" if "/" in path else "cStat"
                 code = want["catalogue"] if want["catalogue"] is not True else _value_at(reply, data, cpath)
                 ok = got is not None and code is not None and str(code).isdigit() and int(code) in codes.CATALOGUE \
-                    and _fold(got).startswith(_fold(codes.CATALOGUE[int(code)]))
+                    and _fold(got).startswith(_fold(codes.motivo(int(code))))
             elif "startswith" in want:
                 ok = got is not None and str(got).startswith(str(want["startswith"]))
             elif "contains" in want:
