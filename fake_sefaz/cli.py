@@ -1,4 +1,8 @@
-"""Command line: serve, certs, send, bench. Every option also reads its FAKE_SEFAZ_* variable."""
+"""Command line: serve, certs, send, bench... Every option also reads its FAKE_SEFAZ_* variable.
+
+A person's mistake (a bad option or variable, a missing file, a wrong password, an address where nothing listens)
+ends in one line on stderr and exit code 2 (1 when the failure is the other side's); --verbose shows the
+traceback."""
 
 from __future__ import annotations
 
@@ -8,7 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
-from fake_sefaz.server.settings import load_settings
+from fake_sefaz.server.settings import SettingsError, load_settings
+
+
+class UsageError(Exception):
+    """A mistake of the person at the keyboard: one line, exit code 2."""
 
 
 def _settings(args: argparse.Namespace, **extra):
@@ -44,27 +52,122 @@ def cmd_certs(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_send(args: argparse.Namespace) -> int:
-    from fake_sefaz.emitter.client import SoapClient, cons_sit_nfe
-    from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
+def _client(args: argparse.Namespace):
+    from fake_sefaz.emitter.client import SoapClient
+    from fake_sefaz.tools.flow import base_url
+
+    return SoapClient(base_url(args.url), version=args.soap, zipped=getattr(args, "zip", False),
+                      timeout=args.timeout)
+
+
+def _signer(args: argparse.Namespace, settings):
     from fake_sefaz.emitter.pki import ensure_test_pki
     from fake_sefaz.emitter.signer import Signer
 
-    settings = _settings(args)
     pki = ensure_test_pki(settings.certs_path)
+    if args.identity not in pki.names:
+        raise UsageError(f"--identity {args.identity}: not a test identity (one of {', '.join(pki.names)})")
     ident = pki.identity(args.identity)
-    factory = NFeFactory(seed=args.seed, uf=settings.uf, tpAmb=settings.tpAmb, cnpj=ident.cnpj, razao=ident.razao)
-    signer = Signer(ident)
+    return ident, Signer(ident)
+
+
+def _report(args: argparse.Namespace, outcome) -> int:
+    if args.xml:
+        print(outcome.xml())
+    elif args.json:
+        print(outcome.as_json())
+    else:
+        print(outcome.line())
+    return 0 if outcome.ok else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    return _report(args, flow.status(_client(args), settings.tpAmb, settings.cUF))
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from fake_sefaz.emitter.factory import NFeFactory
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    ident, signer = _signer(args, settings)
+    factory = NFeFactory(seed=args.seed, uf=settings.uf, tpAmb=settings.tpAmb, cnpj=ident.cnpj, razao=ident.razao,
+                         ie=flow.stable_ie(ident.cnpj, settings.uf))
     build = factory.build_nfce if args.model == 65 else factory.build
-    nfes = [signer.sign_nfe(build()) for _ in range(args.count)]
-    lot = wrap_lot(nfes, idLote=1, indSinc=1 if args.sync else 0)
-    client = SoapClient(args.url, version=args.soap, zipped=args.zip)
-    reply = client.call(lot)
-    print(reply.body.decode("utf-8", "replace"))
-    if args.query and reply.result is not None:
-        key = nfes[0].find("{http://www.portalfiscal.inf.br/nfe}infNFe").get("Id")[3:]
-        print(client.call(cons_sit_nfe(settings.tpAmb, key)).body.decode("utf-8", "replace"))
-    return 0 if reply.status == 200 else 1
+    client = _client(args)
+    code = 0
+    for _ in range(args.count):
+        outcome = flow.send(client, signer.sign_nfe(build()), sync=args.sync, tpAmb=settings.tpAmb,
+                            wait_s=args.wait)
+        code = max(code, _report(args, outcome))
+        if args.query and outcome.extra.get("key"):
+            code = max(code, _report(args, flow.query(client, outcome.extra["key"], tpAmb=settings.tpAmb)))
+    return code
+
+
+def cmd_receipt(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    return _report(args, flow.receipt(_client(args), args.nrec, tpAmb=settings.tpAmb, wait_s=args.wait))
+
+
+def _key(value: str) -> str:
+    value = value.strip().removeprefix("NFe")
+    if len(value) != 44 or not value.isdigit():
+        raise UsageError(f"{value!r}: an access key has 44 digits")
+    return value
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    return _report(args, flow.query(_client(args), _key(args.key), tpAmb=settings.tpAmb))
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    ident, signer = _signer(args, settings)
+    key = _key(args.key)
+    return _report(args, flow.cancel(_client(args), signer, key=key, author=key[6:20], tpAmb=settings.tpAmb,
+                                     nProt=args.nprot, justification=args.justification, when=_now(settings)))
+
+
+def cmd_cce(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    ident, signer = _signer(args, settings)
+    key = _key(args.key)
+    return _report(args, flow.cce(_client(args), signer, key=key, author=key[6:20], tpAmb=settings.tpAmb,
+                                  text=args.text, seq=args.seq, when=_now(settings)))
+
+
+def cmd_inutilize(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    ident, signer = _signer(args, settings)
+    if not 1 <= args.first <= args.last <= 999_999_999:
+        raise UsageError(f"--first {args.first} --last {args.last}: give 1 <= first <= last <= 999999999")
+    now = _now(settings)
+    return _report(args, flow.inutilize(_client(args), signer, cnpj=ident.cnpj, first=args.first, last=args.last,
+                                        serie=args.serie, mod=args.model, cUF=settings.cUF, tpAmb=settings.tpAmb,
+                                        year=now.year, justification=args.justification))
+
+
+def _now(settings):
+    from datetime import datetime
+
+    from fake_sefaz.domain import ufs
+
+    return datetime.now(ufs.tz_of(settings.cUF))
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -129,7 +232,10 @@ def identity_from_pfx(path: str, password: str, directory: Path):
     from fake_sefaz.domain.certificates import identity_of
     from fake_sefaz.emitter.pki import Identity, _key_pem, _pem, load_pfx
 
-    key, cert, chain = load_pfx(path, password)
+    try:
+        key, cert, chain = load_pfx(path, password)
+    except ValueError:
+        raise UsageError(f"{path}: wrong password or not a PKCS#12 (PFX) file") from None
     directory.mkdir(parents=True, exist_ok=True)
     pem, key_file = directory / "certificate.pem", directory / "certificate.key"
     pem.write_bytes(_pem(cert) + b"".join(_pem(c) for c in chain or ()))
@@ -219,7 +325,17 @@ def cmd_registry(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fake-sefaz", description="A local SEFAZ NF-e/NFC-e 4.00 authorizer.")
+    p.add_argument("--verbose", dest="traceback", action="store_true",
+                   help="show the traceback of a failure instead of one line")
     sub = p.add_subparsers(dest="command", required=True)
+    plain_add = sub.add_parser
+
+    def add_parser(name: str, **kw) -> argparse.ArgumentParser:
+        # every option shows its default in --help
+        kw.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        return plain_add(name, **kw)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--uf", help="UF served (sigla or code) [FAKE_SEFAZ_UF, default SP]")
@@ -230,9 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run the authorizer")
     common(s)
-    s.add_argument("--host")
-    s.add_argument("--port", type=int)
-    s.add_argument("--workers", type=int)
+    s.add_argument("--host", help="address to listen on [FAKE_SEFAZ_HOST, default 127.0.0.1]")
+    s.add_argument("--port", type=int, help="port to listen on, 1-65535 [FAKE_SEFAZ_PORT, default 8080]")
+    s.add_argument("--workers", type=int, help="worker processes [FAKE_SEFAZ_WORKERS, default 1]")
     s.add_argument("--database-url", help="sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL]")
     s.set_defaults(func=cmd_serve)
 
@@ -240,18 +356,66 @@ def build_parser() -> argparse.ArgumentParser:
     common(c)
     c.set_defaults(func=cmd_certs)
 
-    d = sub.add_parser("send", help="build, sign and send NF-e to any authorizer URL")
-    common(d)
-    d.add_argument("--url", default="http://127.0.0.1:8080/NFeAutorizacao4")
-    d.add_argument("--identity", default="emitente", help="test certificate to sign with")
-    d.add_argument("--count", type=int, default=1)
+    def client_side(sp: argparse.ArgumentParser, signs: bool = True) -> None:
+        common(sp)
+        sp.add_argument("--url", default="http://127.0.0.1:8080",
+                        help="the authorizer's base URL (a URL ending in a service name is accepted)")
+        sp.add_argument("--soap", type=int, choices=(11, 12), default=12, help="SOAP version")
+        sp.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout per request (seconds)")
+        out = sp.add_mutually_exclusive_group()
+        out.add_argument("--xml", action="store_true", help="print the raw SOAP answer(s)")
+        out.add_argument("--json", action="store_true", help="print one JSON object per answer, for scripts")
+        if signs:
+            sp.add_argument("--identity", default="emitente", help="test certificate to sign with")
+
+    st = sub.add_parser("status", help="NFeStatusServico4: is the authorizer up? (exit 0 on 107)")
+    client_side(st, signs=False)
+    st.set_defaults(func=cmd_status)
+
+    d = sub.add_parser("send", help="build, sign and authorize NF-e/NFC-e (exit 0 when every one gets 100)")
+    client_side(d)
+    d.add_argument("--count", type=int, default=1, help="documents, sent one per lot")
     d.add_argument("--model", type=int, choices=(55, 65), default=55)
-    d.add_argument("--async", dest="sync", action="store_false", help="indSinc=0 (receipt)")
-    d.add_argument("--soap", type=int, choices=(11, 12), default=12)
+    d.add_argument("--async", dest="sync", action="store_false", help="indSinc=0, then poll the receipt")
+    d.add_argument("--wait", type=float, default=30.0, help="--async: poll the receipt for at most this long")
     d.add_argument("--zip", action="store_true", help="send nfeDadosMsgZip")
-    d.add_argument("--query", action="store_true", help="query the first key afterwards")
-    d.add_argument("--seed", type=int)
+    d.add_argument("--query", action="store_true", help="query each key afterwards")
+    d.add_argument("--seed", type=int, help="factory seed (same seed, same documents)")
     d.set_defaults(func=cmd_send)
+
+    rc = sub.add_parser("receipt", help="NFeRetAutorizacao4: the result of an async lot (exit 0 on 100)")
+    client_side(rc, signs=False)
+    rc.add_argument("nrec", help="the receipt number (nRec)")
+    rc.add_argument("--wait", type=float, default=0.0, help="poll while the lot is in processing (105)")
+    rc.set_defaults(func=cmd_receipt)
+
+    q = sub.add_parser("query", help="NFeConsultaProtocolo4: a key's situation (exit 0 on 100/101/150/151)")
+    client_side(q, signs=False)
+    q.add_argument("key", help="the 44-digit access key")
+    q.set_defaults(func=cmd_query)
+
+    cn = sub.add_parser("cancel", help="NFeRecepcaoEvento4 110111: cancel an authorized NF-e (exit 0 on 135/155)")
+    client_side(cn)
+    cn.add_argument("key", help="the 44-digit access key")
+    cn.add_argument("--nprot", help="its authorization protocol (default: looked up with a query)")
+    cn.add_argument("--justification", help="xJust, 15-255 characters")
+    cn.set_defaults(func=cmd_cancel)
+
+    cc = sub.add_parser("cce", help="NFeRecepcaoEvento4 110110: a Carta de Correção (exit 0 on 135)")
+    client_side(cc)
+    cc.add_argument("key", help="the 44-digit access key")
+    cc.add_argument("--text", required=True, help="xCorrecao, 15-1000 characters")
+    cc.add_argument("--seq", type=int, default=1, help="nSeqEvento (1-20)")
+    cc.set_defaults(func=cmd_cce)
+
+    iu = sub.add_parser("inutilize", help="NFeInutilizacao4: void a range of numbers (exit 0 on 102)")
+    client_side(iu)
+    iu.add_argument("--first", type=int, required=True, help="first number")
+    iu.add_argument("--last", type=int, required=True, help="last number")
+    iu.add_argument("--serie", type=int, default=1)
+    iu.add_argument("--model", type=int, choices=(55, 65), default=55)
+    iu.add_argument("--justification", help="xJust, 15-255 characters")
+    iu.set_defaults(func=cmd_inutilize)
 
     k = sub.add_parser("conformance", help="play scenarios/*.yaml against the in-process server or any endpoint")
     common(k)
@@ -325,10 +489,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(err: BaseException) -> tuple[str, int]:
+    """(message, exit code) for a failure the person can act on; ("", 0) for anything else."""
+    import httpx
+
+    from fake_sefaz.store.base import StoreError
+
+    if isinstance(err, (SettingsError, UsageError)):
+        return str(err), 2
+    if isinstance(err, OSError) and err.filename:
+        return f"{err.filename}: {err.strerror or err}", 2
+    if isinstance(err, httpx.UnsupportedProtocol):
+        return f"{err.request.url if err._request else ''}: not an http:// or https:// URL".lstrip(": "), 2
+    if isinstance(err, httpx.InvalidURL):
+        return f"invalid URL: {err}", 2
+    if isinstance(err, httpx.TransportError):
+        where = err.request.url if err._request else "the server"
+        return f"cannot reach {where}: {err or type(err).__name__}", 1
+    if isinstance(err, StoreError):
+        return f"database: {err}", 1
+    return "", 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:
+        if args.traceback:
+            raise
+        message, code = _one_line(err)
+        if not code:
+            message, code = f"{type(err).__name__}: {err} (run with --verbose for the traceback)", 1
+        print(f"fake-sefaz {args.command}: {' '.join(message.split())}", file=sys.stderr)  # one line
+        return code
 
 
 if __name__ == "__main__":

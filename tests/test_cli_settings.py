@@ -29,17 +29,25 @@ def test_certs_lists_the_test_pki(pki):
 def test_send_authorizes_against_a_running_server(server, pki, flags):
     out = run_cli("send", "--url", server.url + "/NFeAutorizacao4", "--certs-dir", str(pki.directory), "--query", *flags)
     assert out.returncode == 0, out.stderr
-    if "--async" in flags:
-        assert "<cStat>103</cStat>" in out.stdout
-    else:
-        assert "<cStat>104</cStat>" in out.stdout and "<cStat>100</cStat>" in out.stdout
+    sent, queried = out.stdout.splitlines()
+    assert sent.startswith("send: 100 Autorizado o uso da NF-e  key=") and "nProt=" in sent
+    assert ("  nRec=" in sent) == ("--async" in flags)  # async: the receipt was polled
+    assert queried.startswith("query: 100 Autorizado o uso da NF-e  key=" + sent.split("key=")[1][:44])
+
+
+def test_send_xml_prints_the_soap_answers(server, pki):
+    out = run_cli("send", "--url", server.url, "--certs-dir", str(pki.directory), "--xml")
+    assert out.returncode == 0, out.stderr
+    assert "<cStat>104</cStat>" in out.stdout and "<cStat>100</cStat>" in out.stdout
 
 
 def test_settings_precedence_toml_env_cli(tmp_path):
     toml = tmp_path / "fs.toml"
-    toml.write_text('uf = "RJ"\ntpAmb = 1\nport = 9000\ntrust_anchors = ["a.pem"]\n')
+    anchor = tmp_path / "a.pem"
+    anchor.write_text("")
+    toml.write_text(f'uf = "RJ"\ntpAmb = 1\nport = 9000\ntrust_anchors = ["{anchor}"]\n')
     s = load_settings({"FAKE_SEFAZ_CONFIG": str(toml), "FAKE_SEFAZ_PORT": "9100"}, workers=3)
-    assert (s.uf, s.cUF, s.tpAmb, s.port, s.workers, s.trust_anchors) == ("RJ", 33, 1, 9100, 3, ("a.pem",))
+    assert (s.uf, s.cUF, s.tpAmb, s.port, s.workers, s.trust_anchors) == ("RJ", 33, 1, 9100, 3, (str(anchor),))
     assert load_settings(as_env(s)) == s
 
 

@@ -113,19 +113,36 @@ def test_a_registry_change_reaches_the_other_workers_cached_rows(pki, tmp_path):
 
 
 def test_workers_that_cannot_start_stop_the_supervisor(pki, tmp_path):
-    """A worker that dies as it starts (here: an invalid soap_executor) is not restarted forever: serve exits 1."""
+    """A worker that dies as it starts is not restarted forever: serve exits 1. The workers (spawned processes,
+    `--multiprocessing-fork` in their argv) die in a sitecustomize the supervisor itself passes through."""
     import subprocess
     import sys
 
     from support import free_port as _free_port
 
-    env = dict(os.environ, FAKE_SEFAZ_SOAP_EXECUTOR="bogus")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import sys\nif '--multiprocessing-fork' in sys.argv:\n    raise SystemExit('worker refuses to start')\n")
+    env = dict(os.environ, PYTHONPATH=f"{hook}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     proc = subprocess.run(
         [sys.executable, "-m", "fake_sefaz", "serve", "--port", str(_free_port()), "--workers", "2",
          "--database-url", f"sqlite:///{tmp_path}/w.db", "--certs-dir", str(pki.directory), "--data-dir", str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=300)  # worker start-ups are slow on a loaded 2-core machine
     assert proc.returncode == 1
-    assert "soap_executor must be" in proc.stderr and "keep dying" in proc.stderr
+    assert "worker refuses to start" in proc.stderr and "keep dying" in proc.stderr
+
+
+def test_bad_setting_stops_serve_before_any_worker(pki, tmp_path):
+    """An invalid soap_executor is refused by the settings, in one line, before a worker is started."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, FAKE_SEFAZ_SOAP_EXECUTOR="bogus")
+    proc = subprocess.run([sys.executable, "-m", "fake_sefaz", "serve", "--workers", "2", "--data-dir", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "", "fake-sefaz serve: FAKE_SEFAZ_SOAP_EXECUTOR='bogus': Input should be 'inline' or 'thread'\n")
 
 
 def test_clients_that_reset_at_once_do_not_stop_the_supervisor(pki, tmp_path):

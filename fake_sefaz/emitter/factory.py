@@ -143,7 +143,7 @@ class NFeFactory:
     """
 
     def __init__(self, seed: int | None = None, uf: str | int = "SP", tpAmb: int = 2, *,
-                 cnpj: str | None = None, razao: str | None = None):
+                 cnpj: str | None = None, razao: str | None = None, ie: str | None = None):
         self.rng = random.Random(seed)
         self.faker = Faker("pt_BR")
         self.faker.seed_instance(seed if seed is not None else self.rng.randrange(2**32))
@@ -152,7 +152,7 @@ class NFeFactory:
         self.cnpj = cnpj or random_cnpj(self.rng)
         self.razao = clean_text(razao or self.faker.company().upper())
         # A valid IE of the emitter's UF (rule 209 checks the UF's check digits); one per UF the factory uses.
-        self.ie = sp_ie(self.rng) if self.cUF == 35 else generate_ie(sigla_of(self.cUF), self.rng)
+        self.ie = ie or (sp_ie(self.rng) if self.cUF == 35 else generate_ie(sigla_of(self.cUF), self.rng))
         self._ies = {self.cUF: self.ie}
         self._emit_street = self._street()
         self._fixed: tuple[Decimal | None, Decimal | None] = (None, None)

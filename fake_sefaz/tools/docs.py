@@ -71,7 +71,7 @@ def _rule_groups() -> dict[str, str]:
             "gtin": rules_table(GTIN_RULES)}
 
 
-FEATURE_ORDER = ("events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
+FEATURE_ORDER = ("cli", "events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
 
 
 def features() -> str:
