@@ -220,7 +220,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     spec = CorpusSpec(count=args.count, model=args.model, items=args.items, uf=settings.uf, tpAmb=settings.tpAmb,
                       serie=args.serie, first_nnf=args.first_nnf, issuers=tuple(args.issuers.split(",")),
                       certs_dir=str(settings.certs_path), taxes=tuple(args.taxes.split(",")))
-    manifest = write_corpus(args.out, spec, jobs=args.jobs)
+    manifest = write_corpus(args.out, spec, jobs=args.jobs, progress=True)
     print(json.dumps(manifest, indent=2))
     return 0
 
@@ -495,7 +495,9 @@ def _one_line(err: BaseException) -> tuple[str, int]:
 
     from fake_sefaz.store.base import StoreError
 
-    if isinstance(err, (SettingsError, UsageError)):
+    from fake_sefaz.tools.conformance.scenario import ScenarioError
+
+    if isinstance(err, (SettingsError, UsageError, ScenarioError)):
         return str(err), 2
     if isinstance(err, OSError) and err.filename:
         return f"{err.filename}: {err.strerror or err}", 2

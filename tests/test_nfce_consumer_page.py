@@ -127,9 +127,9 @@ def png_size(path) -> tuple[int, int]:
 def test_consumer_page_in_headless_chromium(shop, tmp_path):
     binary = chromium()
     if binary is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Chromium is required in CI: run scripts/install-browser.sh")
-        pytest.skip("Chromium not installed (scripts/install-browser.sh installs it); not in CI")
+        from support import missing_service
+
+        missing_service("Chromium", "no chromium binary", "scripts/install-browser.sh installs it")
     nfe, p = local_nfce(shop)
     url = qr_of(nfe)
     dom = run_chromium(binary, tmp_path, "--dump-dom", url)

@@ -113,29 +113,40 @@ def _make_range(args: tuple) -> list[tuple[str, str, bytes]]:
     return out
 
 
-def make_documents(spec: CorpusSpec, jobs: int | None = None) -> list[Document]:
-    """`spec.count` distinct signed documents (spec must be resolved), built by `jobs` processes."""
+def make_documents(spec: CorpusSpec, jobs: int | None = None, progress: bool = False) -> list[Document]:
+    """`spec.count` distinct signed documents (spec must be resolved), built by `jobs` processes; progress draws a
+    bar on a terminal (tqdm stays silent elsewhere)."""
+    from tqdm import tqdm
+
     if not spec.certs_dir:
         raise ValueError("CorpusSpec.certs_dir is required")
     ensure_test_pki(spec.certs_dir)  # once, here: worker processes must not race to create it
     jobs = max(1, min(jobs or os.cpu_count() or 1, 8, max(1, spec.count // 200)))
-    bounds = [(spec.count * j // jobs, spec.count * (j + 1) // jobs) for j in range(jobs)]
+    # chunks of at most 500 documents, so the bar moves while the processes work
+    parts = max(jobs, -(-spec.count // 500))
+    bounds = [(spec.count * j // parts, spec.count * (j + 1) // parts) for j in range(parts)]
     tasks = [(asdict(spec), a, b) for a, b in bounds if b > a]
-    if jobs == 1:
-        chunks = [_make_range(t) for t in tasks]
-    else:
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            chunks = pool.map(_make_range, tasks)
+    chunks = []
+    with tqdm(total=spec.count, unit="doc", desc="signing", disable=None if progress else True, leave=False) as bar:
+        if jobs == 1:
+            for t in tasks:
+                chunks.append(_make_range(t))
+                bar.update(len(chunks[-1]))
+        else:
+            with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+                for chunk in pool.imap(_make_range, tasks):
+                    chunks.append(chunk)
+                    bar.update(len(chunk))
     return [Document(k, ident, xml) for chunk in chunks for k, ident, xml in chunk]
 
 
-def write_corpus(out: str | os.PathLike, spec: CorpusSpec, jobs: int | None = None) -> dict:
+def write_corpus(out: str | os.PathLike, spec: CorpusSpec, jobs: int | None = None, progress: bool = False) -> dict:
     """Generate a corpus directory; returns its manifest."""
     spec = spec.resolved()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    docs = make_documents(spec, jobs)
+    docs = make_documents(spec, jobs, progress=progress)
     with open(out / DOCUMENTS, "wb") as fh:
         for d in docs:
             fh.write(d.key.encode() + b"\t" + d.identity.encode() + b"\t" + d.xml + b"\n")

@@ -21,6 +21,16 @@ from fake_sefaz.emitter.factory import wrap_lot
 from fake_sefaz.server.settings import load_settings
 
 
+def missing_service(what: str, problem: str, how: str):
+    """The one guard for a service a test needs (PostgreSQL, Chromium): in CI (.ci/run exports CI=true) a missing
+    service fails the test; on a developer's machine it is skipped with the reason."""
+    import pytest
+
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{what} is required in CI: {problem} ({how})")
+    pytest.skip(f"{what} missing: {problem} ({how}); CI fails here")
+
+
 def server_settings(pki, tmp_dir, **overrides):
     base = dict(database_url=f"sqlite:///{tmp_dir}/fake-sefaz.db", data_dir=str(tmp_dir), certs_dir=str(pki.directory),
                 uf="SP", tpAmb=2, sqlite_synchronous="NORMAL")

@@ -10,7 +10,6 @@ import os
 import uuid
 from contextlib import contextmanager
 
-import pytest
 
 ADMIN_URL = os.environ.get("FAKE_SEFAZ_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -29,9 +28,9 @@ def _available() -> str | None:
 def fresh_postgres():
     problem = _available()
     if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {problem}")
-        pytest.skip(f"no PostgreSQL at {ADMIN_URL}: {problem}")
+        from support import missing_service
+
+        missing_service("PostgreSQL", f"{ADMIN_URL}: {problem}", "it runs on 127.0.0.1:5432 on these machines")
     import psycopg
 
     name = "fake_sefaz_test_" + uuid.uuid4().hex[:10]

@@ -726,20 +726,21 @@ def probe(url: str, http: httpx.Client) -> dict | None:
 
 
 class Progress:
-    def __init__(self, total: int, stream=None, width: int = 30) -> None:
-        self.total, self.done, self.width = total, 0, width
-        self.stream = stream if stream is not None else sys.stderr
+    """A progress bar (tqdm) drawn only on a terminal: in CI logs and pipes it stays silent (no \\r lines)."""
+
+    def __init__(self, total: int, stream=None) -> None:
+        from tqdm import tqdm
+
         self.failed = 0
+        self._bar = tqdm(total=total, file=stream if stream is not None else sys.stderr, unit="scenario",
+                         disable=None, dynamic_ncols=True)
 
     def update(self, result: Result) -> None:
-        self.done += 1
         self.failed += result.status == FAILED
-        filled = int(self.width * self.done / max(1, self.total))
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} failed {self.failed}  {result.name[:40]:<40}")
-        if self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+        self._bar.set_postfix_str(f"failed {self.failed} {result.name[:40]}", refresh=False)
+        self._bar.update(1)
+        if self._bar.n >= self._bar.total:
+            self._bar.close()
 
 
 def table(results: list[Result]) -> str:

@@ -96,6 +96,14 @@ REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut", "
 FAKE_ONLY_STEPS = {"admin", "clock", "stored", "csc"}
 STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
 SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
+SCENARIO_KEYS = {"name", "description", "steps", "setup", "settings", "target", "teardown"}
+FILE_KEYS = {"scenarios", "settings", "target"}
+TARGETS = {"any", "fake"}
+# The build step's vocabulary (runner.Run.build): a misspelt key (`recipent:`) is an error, not a silent default.
+BUILD_KEYS = {"as", "issuer", "set", "edit", "template", "twin_of", "recipient", "recipient_ie", "same_number_as",
+              "issuer_ie", "delivery_days", "ibscbs", "csrt", "rekey", "sign", "qr", "after_sign", "server_time"}
+# Expectation leaves that are near misses of the ones every answer carries.
+_LEAVES = ("cStat", "xMotivo", "nProt", "chNFe")
 
 
 @dataclass
@@ -135,33 +143,85 @@ class ScenarioError(ValueError):
     pass
 
 
-def _check(sc: Scenario) -> None:
-    if not sc.name or not sc.description:
-        raise ScenarioError(f"{sc.file}: every scenario needs a name and a description")
-    unknown = set(sc.setup) - SETUP_KINDS
+def _near_miss(leaf: str) -> str | None:
+    """The expected leaf a misspelt one stands for (cStatt, cstat, xmotivo), or None."""
+    low = leaf.lower()
+    for good in _LEAVES:
+        if leaf != good and (low == good.lower() or (low.startswith(good.lower()) and len(low) - len(good) <= 2)):
+            return good
+    return None
+
+
+def _check_settings(sc: Scenario) -> None:
+    from fake_sefaz.server.settings import Settings, SettingsError
+
+    try:
+        Settings().replace(**sc.settings)
+    except SettingsError as err:
+        raise ScenarioError(f"{sc.file}: {sc.name}: settings: {err}") from None
+
+
+def _check(sc: Scenario, keys: set[str] | None = None) -> None:
+    where = f"{sc.file}: {sc.name or '(no name)'}"
+    unknown = sorted((keys or set()) - SCENARIO_KEYS)
     if unknown:
-        raise ScenarioError(f"{sc.name}: unknown setup entries {sorted(unknown)}")
+        raise ScenarioError(f"{where}: unknown keys {unknown} (a scenario has {sorted(SCENARIO_KEYS)})")
+    if not sc.name or not sc.description:
+        raise ScenarioError(f"{where}: every scenario needs a name and a description")
+    if sc.target not in TARGETS:
+        raise ScenarioError(f"{where}: target {sc.target!r}: one of {sorted(TARGETS)}")
+    unknown = sorted(set(sc.setup) - SETUP_KINDS)
+    if unknown:
+        raise ScenarioError(f"{where}: unknown setup entries {unknown}")
+    if sc.settings:
+        _check_settings(sc)
     for i, step in enumerate(sc.steps):
+        at = f"{where} step {i + 1}"
+        if not isinstance(step, dict):
+            raise ScenarioError(f"{at}: a step is a mapping such as {{send: ..., expect: ...}}")
         kinds = [k for k in step if k in STEP_KINDS]
         extra = set(step) - STEP_KINDS - {"expect", "name"}
         if len(kinds) != 1 or extra:
-            raise ScenarioError(f"{sc.name} step {i + 1}: one of {sorted(STEP_KINDS)} (+ expect), got {sorted(step)}")
+            raise ScenarioError(f"{at}: one of {sorted(STEP_KINDS)} (+ expect), got {sorted(step)}")
+        if kinds[0] == "build" and isinstance(step["build"], dict):
+            unknown = sorted(set(step["build"]) - BUILD_KEYS)
+            if unknown:
+                raise ScenarioError(f"{at}: build: unknown keys {unknown} (one of {sorted(BUILD_KEYS)})")
+        for path in step.get("expect") or {}:
+            good = _near_miss(str(path).rsplit("/", 1)[-1])
+            if good:
+                raise ScenarioError(f"{at}: expect: {path!r}: did you mean {good}?")
 
 
 def load(directory: str | Path) -> list[Scenario]:
+    if not Path(directory).is_dir():
+        raise ScenarioError(f"{directory}: no such directory of scenario files")
     out: list[Scenario] = []
     names: set[str] = set()
     for path in sorted(Path(directory).glob("*.y*ml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        items = data.get("scenarios") if isinstance(data, dict) and "scenarios" in data else [data]
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:
+            raise ScenarioError(f"{path.name}: not YAML: {' '.join(str(err).split())}") from None
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{path.name}: a scenario file is a mapping (scenarios: [...] or one scenario)")
+        if "scenario" in data and "scenarios" not in data:
+            raise ScenarioError(f"{path.name}: 'scenario:' found; the list of scenarios is 'scenarios:'")
+        if "scenarios" in data:
+            unknown = sorted(set(data) - FILE_KEYS)
+            if unknown:
+                raise ScenarioError(f"{path.name}: unknown keys {unknown} (a file has {sorted(FILE_KEYS)})")
+        items = data.get("scenarios") if "scenarios" in data else [data]
         defaults = {k: v for k, v in data.items() if k in ("settings", "target")} if "scenarios" in data else {}
-        for item in items:
+        for item in items or ():
+            if not isinstance(item, dict):
+                raise ScenarioError(f"{path.name}: every entry of scenarios: is a mapping with name, description, steps")
             item = {**defaults, **item}
             sc = Scenario(name=str(item.get("name", "")), description=str(item.get("description", "")).strip(),
                           steps=list(item.get("steps") or []), setup=dict(item.get("setup") or {}),
                           settings=dict(item.get("settings") or {}), target=str(item.get("target", "any")),
                           file=path.name, teardown=list(item.get("teardown") or []))
-            _check(sc)
+            _check(sc, set(item))
             if sc.name in names:
                 raise ScenarioError(f"{path.name}: duplicate scenario name {sc.name}")
             names.add(sc.name)
