@@ -104,7 +104,8 @@ def add_ibscbs(nfe: etree._Element, cst: str = "000", cClassTrib: str = "000001"
                     gred = _sub(sphere, "gRed")
                     _sub(gred, "pRedAliq", _rate(p_red))
                     _sub(gred, "pAliqEfet", _rate(p_eff))
-                value = money(vProd * p_eff / 100 - v_dif)
+                # rounded first, then less the rounded deferral: money(x - money(x)) could round to -0.01
+                value = money(vProd * p_eff / 100) - v_dif
                 _sub(sphere, v_name, _amount(value))
                 values.append(value)
                 key = ("UF", "Mun", "CBS")[i]

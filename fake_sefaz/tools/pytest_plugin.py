@@ -172,6 +172,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("fake_sefaz_uf", "UF the fake_sefaz fixture's server authorizes for", default="SP")
     parser.addini("fake_sefaz_certs_dir", "directory of the test PKI (kept between sessions); default: temporary",
                   default="")
+    parser.addini("fake_sefaz_scenarios", "name of the directory whose *.yaml files are scenario files",
+                  default="scenarios")
+    group = parser.getgroup("fake_sefaz", "fake-sefaz scenario files")
+    group.addoption("--sefaz-endpoint", default=None,
+                    help="play scenarios/*.yaml against this authorizer (default: in-process fakes)")
+    group.addoption("--sefaz-timeout", default=30.0, type=float, help="HTTP timeout per scenario request (s)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sefaz_scenario: a scenario of a scenario file (scenarios/*.yaml)")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    """Scenario files are collected as pytest items (tools/scenario_items.py)."""
+    if file_path.suffix in (".yaml", ".yml"):
+        from fake_sefaz.tools.scenario_items import collect_file
+
+        return collect_file(file_path, parent)
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -193,35 +193,48 @@ def _check(sc: Scenario, keys: set[str] | None = None) -> None:
                 raise ScenarioError(f"{at}: expect: {path!r}: did you mean {good}?")
 
 
+def load_file(path: str | Path) -> list[Scenario]:
+    """The scenarios of one file, checked (ScenarioError names the file, the scenario and the step)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"{path.name}: not YAML: {' '.join(str(err).split())}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path.name}: a scenario file is a mapping (scenarios: [...] or one scenario)")
+    if "scenario" in data and "scenarios" not in data:
+        raise ScenarioError(f"{path.name}: 'scenario:' found; the list of scenarios is 'scenarios:'")
+    if "scenarios" in data:
+        unknown = sorted(set(data) - FILE_KEYS)
+        if unknown:
+            raise ScenarioError(f"{path.name}: unknown keys {unknown} (a file has {sorted(FILE_KEYS)})")
+    items = data.get("scenarios") if "scenarios" in data else [data]
+    defaults = {k: v for k, v in data.items() if k in ("settings", "target")} if "scenarios" in data else {}
+    out: list[Scenario] = []
+    names: set[str] = set()
+    for item in items or ():
+        if not isinstance(item, dict):
+            raise ScenarioError(f"{path.name}: every entry of scenarios: is a mapping with name, description, steps")
+        item = {**defaults, **item}
+        sc = Scenario(name=str(item.get("name", "")), description=str(item.get("description", "")).strip(),
+                      steps=list(item.get("steps") or []), setup=dict(item.get("setup") or {}),
+                      settings=dict(item.get("settings") or {}), target=str(item.get("target", "any")),
+                      file=path.name, teardown=list(item.get("teardown") or []))
+        _check(sc, set(item))
+        if sc.name in names:
+            raise ScenarioError(f"{path.name}: duplicate scenario name {sc.name}")
+        names.add(sc.name)
+        out.append(sc)
+    return out
+
+
 def load(directory: str | Path) -> list[Scenario]:
     if not Path(directory).is_dir():
         raise ScenarioError(f"{directory}: no such directory of scenario files")
     out: list[Scenario] = []
     names: set[str] = set()
     for path in sorted(Path(directory).glob("*.y*ml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as err:
-            raise ScenarioError(f"{path.name}: not YAML: {' '.join(str(err).split())}") from None
-        if not isinstance(data, dict):
-            raise ScenarioError(f"{path.name}: a scenario file is a mapping (scenarios: [...] or one scenario)")
-        if "scenario" in data and "scenarios" not in data:
-            raise ScenarioError(f"{path.name}: 'scenario:' found; the list of scenarios is 'scenarios:'")
-        if "scenarios" in data:
-            unknown = sorted(set(data) - FILE_KEYS)
-            if unknown:
-                raise ScenarioError(f"{path.name}: unknown keys {unknown} (a file has {sorted(FILE_KEYS)})")
-        items = data.get("scenarios") if "scenarios" in data else [data]
-        defaults = {k: v for k, v in data.items() if k in ("settings", "target")} if "scenarios" in data else {}
-        for item in items or ():
-            if not isinstance(item, dict):
-                raise ScenarioError(f"{path.name}: every entry of scenarios: is a mapping with name, description, steps")
-            item = {**defaults, **item}
-            sc = Scenario(name=str(item.get("name", "")), description=str(item.get("description", "")).strip(),
-                          steps=list(item.get("steps") or []), setup=dict(item.get("setup") or {}),
-                          settings=dict(item.get("settings") or {}), target=str(item.get("target", "any")),
-                          file=path.name, teardown=list(item.get("teardown") or []))
-            _check(sc, set(item))
+        for sc in load_file(path):
             if sc.name in names:
                 raise ScenarioError(f"{path.name}: duplicate scenario name {sc.name}")
             names.add(sc.name)

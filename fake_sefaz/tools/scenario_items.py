@@ -1,0 +1,126 @@
+"""Scenario files as pytest items (issue 13): `pytest scenarios/` plays every scenario of scenarios/*.yaml against
+in-process fakes (one per distinct `settings`), `pytest scenarios/ --sefaz-endpoint URL` against any authorizer.
+-k, -x, --junitxml, --lf and parallel plugins come from pytest; `fake-sefaz conformance` stays for shells without
+pytest. Loaded by the fake_sefaz pytest plugin (tools/pytest_plugin.py)."""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fake_sefaz.tools.conformance.runner import FAILED, SKIPPED, Target, probe, run_scenario
+from fake_sefaz.tools.conformance.scenario import Scenario, ScenarioError, load_file
+
+TARGETS_KEY = pytest.StashKey["Targets"]()
+
+
+class Targets:
+    """The session's targets: the endpoint, or one in-process fake per distinct scenario `settings`."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.endpoint = config.getoption("sefaz_endpoint")
+        self.timeout = float(config.getoption("sefaz_timeout"))
+        self._stack = ExitStack()
+        self.http = self._stack.enter_context(httpx.Client(timeout=self.timeout))
+        self._tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="fake-sefaz-scenarios-")))
+        self._pki: Any = None
+        self._targets: dict[str, Target] = {}
+        self._certs_dir = config.getini("fake_sefaz_certs_dir") or str(self._tmp / "certs")
+
+    def pki(self):
+        if self._pki is None:
+            from fake_sefaz.emitter.pki import ensure_test_pki
+
+            self._pki = ensure_test_pki(self._certs_dir)
+        return self._pki
+
+    def for_scenario(self, sc: Scenario) -> Target | None:
+        """The target to play sc on, or None when it needs server settings an endpoint cannot take."""
+        if self.endpoint:
+            if sc.settings:
+                return None
+            if "endpoint" not in self._targets:
+                health = probe(self.endpoint, self.http)
+                target = Target(self.endpoint.rstrip("/"), self.pki(), uf=(health or {}).get("uf") or "SP",
+                                tpAmb=int((health or {}).get("tpAmb") or 2), is_fake=health is not None,
+                                timeout=self.timeout)
+                if health is not None:
+                    clock = self.http.get(target.url + "/admin/faults/clock").json()
+                    target.clock_control = bool(clock.get("controllable"))
+                self._targets["endpoint"] = target
+            return self._targets["endpoint"]
+        key = repr(sorted(sc.settings.items()))
+        if key not in self._targets:
+            from fake_sefaz.domain.clock import ControlledClock
+            from fake_sefaz.server.serve import ThreadedServer
+            from fake_sefaz.server.settings import load_settings
+
+            directory = self._tmp / f"s{len(self._targets)}"
+            directory.mkdir(parents=True)
+            settings = load_settings(env={}, data_dir=str(directory), certs_dir=str(self.pki().directory),
+                                     sqlite_synchronous="NORMAL").replace(**sc.settings)
+            srv = self._stack.enter_context(ThreadedServer(settings=settings, clock=ControlledClock()))
+            self._targets[key] = Target(srv.url, self.pki(), uf=settings.uf, tpAmb=settings.tpAmb, is_fake=True,
+                                        timeout=self.timeout)
+        return self._targets[key]
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.scenario = scenario
+        self.add_marker(pytest.mark.sefaz_scenario)
+
+    def runtest(self) -> None:
+        targets = self.config.stash.get(TARGETS_KEY, None)
+        if targets is None:
+            targets = self.config.stash[TARGETS_KEY] = Targets(self.config)
+            self.config.add_cleanup(targets.close)
+        target = targets.for_scenario(self.scenario)
+        if target is None:
+            pytest.skip(f"needs server settings {self.scenario.settings}: in-process only")
+        result = run_scenario(self.scenario, target, targets.http)
+        if result.status == SKIPPED:
+            pytest.skip(result.message)
+        if result.status == FAILED:
+            raise ScenarioFailed(result.message)
+
+    def repr_failure(self, excinfo, style=None):  # noqa: ANN001 - pytest's signature
+        if isinstance(excinfo.value, ScenarioFailed):
+            return f"{self.scenario.file}: {self.scenario.name}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"scenario {self.scenario.name} ({self.scenario.description[:60]})"
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):
+        try:
+            scenarios = load_file(self.path)
+        except ScenarioError as err:
+            raise self.CollectError(str(err)) from None
+        for sc in scenarios:
+            yield ScenarioItem.from_parent(self, name=sc.name, scenario=sc)
+
+
+def collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    """scenarios/*.yaml (or any YAML under a directory named by the fake_sefaz_scenarios ini option)."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    wanted = parent.config.getini("fake_sefaz_scenarios") or "scenarios"
+    if file_path.parent.name != wanted:
+        return None
+    return ScenarioFile.from_parent(parent, path=file_path)
