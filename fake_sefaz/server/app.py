@@ -7,7 +7,10 @@ is by payload, not by URL. Admin API and web portal (later issues) hang off `ext
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
@@ -59,6 +62,8 @@ class FakeSefazApp:
             uvicorn_log.addFilter(_DroppedOnPurpose())
         if authorizer.settings.soap_executor not in ("inline", "thread"):
             raise ValueError("soap_executor must be 'inline' or 'thread'")
+        self._request_log = self._request_logger(authorizer.settings.request_log)
+        self._service_names = frozenset(s.name for s in authorizer.services)
         # One worker thread at most: compiled schemas are not shared between threads (schemas.py).
         self._executor = (ThreadPoolExecutor(1, thread_name_prefix="soap")
                           if authorizer.settings.soap_executor == "thread" else None)
@@ -80,12 +85,67 @@ class FakeSefazApp:
         if method == "POST" and not path.startswith(("/admin", "/portal")):
             await self._soap(scope, receive, send, path)
             return
+        if method in ("GET", "HEAD") and path in ("/", "/index.html"):
+            await _send(send, Answer(200, "text/html; charset=utf-8", self._landing(scope)))
+            return
+        if method == "GET" and path.rstrip("/").rpartition("/")[2] in self._service_names:
+            # a SOAP URL opened in a browser: say how to use it instead of a bare 404
+            hint = (f"fake-sefaz: {path} is a SOAP web service. POST a SOAP 1.1 or 1.2 envelope to it, or GET "
+                    f"{path}?wsdl for its WSDL.\n").encode()
+            await _send(send, Answer(405, "text/plain; charset=utf-8", hint), [(b"allow", b"POST")])
+            return
         if self.fallback is not None:
             await self.fallback(scope, receive, send)
             return
         await _send(send, Answer(404, "text/plain; charset=utf-8", b"fake-sefaz: POST SOAP here, or GET ?wsdl\n"))
 
+    def _landing(self, scope: Scope) -> bytes:
+        """GET /: the services with their URLs and WSDLs, the portal pages and the admin API."""
+        from html import escape
+
+        base = self._address(scope).rstrip("/")
+        st = self.authorizer.settings
+        rows = "".join(f'<tr><td><a href="{base}/{s.name}?wsdl">{escape(s.name)}</a></td><td><code>{base}/{s.name}'
+                       f'</code></td><td><code>{escape(s.root)}</code></td></tr>' for s in self.authorizer.services)
+        links = "".join(f'<li><a href="{base}{href}">{escape(label)}</a></li>' for href, label in (
+            ("/portal/csc", "Portal: CSC tokens of a taxpayer (NFC-e)"),
+            ("/portal/nfce/consulta", "Portal: NFC-e consumer page (consulta por chave)"),
+            ("/admin/health", "Admin API: health"),
+            ("/admin/openapi.json", "Admin API: OpenAPI document (faults, clock, taxpayers, documents, state)")))
+        return (f"<!doctype html><html lang=\"pt-BR\"><head><meta charset=\"utf-8\"><title>fake-sefaz</title></head>"
+                f"<body><h1>fake-sefaz</h1><p>A local SEFAZ NF-e/NFC-e 4.00 authorizer: UF {escape(st.uf)}, tpAmb "
+                f"{st.tpAmb} ({'homologação' if st.tpAmb == 2 else 'produção'}). POST SOAP to a service URL; "
+                f"GET it with ?wsdl for its WSDL.</p><table><thead><tr><th>Service (WSDL)</th><th>URL</th>"
+                f"<th>Payload root</th></tr></thead><tbody>{rows}</tbody></table><ul>{links}</ul></body></html>"
+                ).encode()
+
+    @staticmethod
+    def _request_logger(mode: str) -> logging.Logger | None:
+        if mode == "off":
+            return None
+        log = logging.getLogger("fake_sefaz.requests")
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        if not log.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            log.addHandler(handler)
+        return log
+
+    def _log_request(self, answer: Answer, started: float, scope: Scope) -> None:
+        facts = dict(answer.facts or {"service": "", "uf": "", "model": "", "cStat": "", "prot": ""})
+        facts.update(http=answer.status, ms=round((time.perf_counter() - started) * 1000, 1),
+                     caller=(scope.get("client") or ("-",))[0], certificate=scope.get("fake_sefaz.caller_cnpj", ""))
+        if self.authorizer.settings.request_log == "json":
+            self._request_log.info(json.dumps(facts))
+        else:
+            cstat = facts["cStat"] + (f"/{facts['prot']}" if facts["prot"] else "")
+            self._request_log.info(f"{facts['service'] or '-'} uf={facts['uf'] or '-'} mod={facts['model'] or '-'} "
+                                   f"cStat={cstat or '-'} http={facts['http']} {facts['ms']}ms "
+                                   f"from={facts['caller']} cert={facts['certificate'] or '-'}")
+
     async def _soap(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        started = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         body = await _read_body(receive, self.authorizer.settings.max_http_bytes)
         if body is None:
@@ -105,6 +165,8 @@ class FakeSefazApp:
             loop = asyncio.get_running_loop()
             answer = await loop.run_in_executor(self._executor, self.authorizer.answer_soap, body, content_type,
                                                 headers.get("soapaction"), path, headers)
+        if self._request_log is not None:
+            self._log_request(answer, started, scope)
         # Faults (issue 6). The unit of work has committed inside answer_soap: what follows only delays or loses
         # the answer on the way out, the case that makes emitters query by key before sending again.
         if answer.delay_s > 0:

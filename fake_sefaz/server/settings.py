@@ -109,6 +109,9 @@ class Settings:
     workers: Count = setting(1, "worker processes (state lives in the store, so any worker answers any request)")
     database_url: Annotated[str, AfterValidator(_database_url)] = setting("", "sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host/db; empty: sqlite:///<data_dir>/fake-sefaz.db")
     data_dir: str = setting(".fake-sefaz", "directory for state: database and test PKI by default")
+    request_log: Literal["off", "text", "json"] = setting("off", "one log line per SOAP request on stderr (service, "
+                                                          "UF, model, cStat, milliseconds, caller): off, text or "
+                                                          "json (JSON lines)")
     sqlite_synchronous: SyncMode = setting("FULL", "FULL survives power loss; NORMAL survives process crashes only")
     # --- certificates
     certs_dir: str = setting("", "where `fake-sefaz certs` writes the test PKI; default <data_dir>/certs")

@@ -39,6 +39,8 @@ class Answer:
     body: bytes
     delay_s: float = 0.0  # injected latency (faults): the app waits this long before answering
     drop: str = ""  # injected loss (faults): "close" cuts the connection, "timeout" holds the answer
+    # What the request log shows (setting request_log; filled only when it is on)
+    facts: dict | None = None
 
 
 class Dispatcher:
@@ -105,9 +107,10 @@ class Dispatcher:
         except Exception:  # noqa: BLE001 - a bug in a rule answers 999 and the worker keeps serving
             log.exception("request %s: unexpected error in %s", request_id, service.name)
             result = service.reject(req, Rejection(999, f"[id:{request_id}]"))
+        facts = _facts(service.name, cUF, soap.payload, result) if self.backend.settings.request_log != "off" else None
         return Answer(200, codec.CONTENT_TYPES[soap.version],
                       codec.encode(soap.version, service.wsdl_ns, result, service.wrappers),
-                      delay_s=delay_s, drop=drop)
+                      delay_s=delay_s, drop=drop, facts=facts)
 
     def _serve(self, req: Request, service: Service) -> etree._Element:
         soap = req.soap
@@ -126,3 +129,15 @@ class Dispatcher:
         if rejection is not None:
             return service.reject(req, rejection)
         return service.handle(req, soap.payload)
+
+
+def _facts(service: str, cUF: int, payload: etree._Element | None, result: etree._Element) -> dict:
+    """Service, UF, model, cStat (and the first protocol's cStat in a lot answer) for the request log."""
+    n = "{http://www.portalfiscal.inf.br/nfe}"
+    model = ""
+    if payload is not None:
+        mod = payload.findtext(f"{n}NFe/{n}infNFe/{n}ide/{n}mod")
+        key = payload.findtext(f".//{n}chNFe")
+        model = mod or (key[20:22] if key and len(key) == 44 else "") or payload.findtext(f".//{n}mod") or ""
+    return {"service": service, "uf": f"{cUF:02d}", "model": model, "cStat": result.findtext(n + "cStat") or "",
+            "prot": result.findtext(f"{n}protNFe/{n}infProt/{n}cStat") or ""}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from fake_sefaz.store.base import Store, ThreadConnections, Tx, all_ddl
+from fake_sefaz.store.base import Store, ThreadConnections, Tx
 
 
 class _PgTx(Tx):
@@ -30,11 +30,16 @@ class PostgresStore(Store):
         self.url = url
         self._connections = ThreadConnections(lambda: psycopg.connect(url, autocommit=False),
                                               alive=lambda conn: not conn.closed)
-        with self.transaction() as tx:
-            # Serialize concurrent first starts of several workers creating the tables.
-            tx.execute("SELECT pg_advisory_xact_lock(7340301)")
-            for stmt in all_ddl():
-                tx.execute(stmt)
+        from fake_sefaz.store.migrations import migrate
+
+        try:
+            with self.transaction() as tx:
+                # Serialize concurrent first starts of several workers creating or migrating the tables.
+                tx.execute("SELECT pg_advisory_xact_lock(7340301)")
+                migrate(tx, url.rpartition("@")[2])  # no password in messages
+        except BaseException:
+            self._connections.close_all()
+            raise
 
     def _conn(self) -> Any:
         return self._connections.get()

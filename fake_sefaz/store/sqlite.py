@@ -15,7 +15,7 @@ try:
 except ImportError:  # not POSIX
     fcntl = None  # type: ignore[assignment]
 
-from fake_sefaz.store.base import Store, ThreadConnections, Tx, _OneStatement, all_ddl
+from fake_sefaz.store.base import Store, ThreadConnections, Tx, _OneStatement
 
 _SYNC_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
@@ -78,11 +78,19 @@ class SqliteStore(Store):
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._writer = _WriterLock(path)
+        from fake_sefaz.store.migrations import migrate
+
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        for stmt in all_ddl():
-            conn.execute(stmt)
-        conn.execute("COMMIT")
+        with self._writer:  # several workers opening one file: one migrates, the others find it done
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                migrate(_SqliteTx(conn), path)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._connections.close_all()
+                self._writer.close()
+                raise
+            conn.execute("COMMIT")
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
