@@ -89,3 +89,20 @@ def test_get_on_a_soap_url_says_how(server):
     assert r.text == ("fake-sefaz: /NFeAutorizacao4 is a SOAP web service. POST a SOAP 1.1 or 1.2 envelope to "
                       "it, or GET /NFeAutorizacao4?wsdl for its WSDL.\n")
     assert httpx.get(server.url + "/NFeAutorizacao4?wsdl").status_code == 200
+
+
+def test_openapi_covers_every_admin_route(server):
+    """Every admin route and method the app serves is in the served OpenAPI document."""
+    doc = httpx.get(server.url + "/admin/openapi.json").json()["paths"]
+    web = server.app.fallback
+
+    def walk(routes, prefix=""):
+        for r in routes:
+            if getattr(r, "routes", None):
+                yield from walk(r.routes, prefix + getattr(r, "path", ""))
+            else:
+                yield prefix + r.path, {m.lower() for m in (r.methods or ()) if m != "HEAD"}
+
+    served = {(m, path) for path, methods in walk(web.routes) if path.startswith("/admin") for m in methods}
+    assert len(served) > 40
+    assert sorted((m, p) for m, p in served if m not in doc.get(p, {})) == []

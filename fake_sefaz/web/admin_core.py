@@ -37,3 +37,20 @@ def routes(auth: "Authorizer") -> list[Route]:
         Route("/admin/health", health, methods=["GET"]),
         Route("/admin/documents/{chNFe}", document, methods=["GET"]),
     ]
+
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, doc: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": doc}
+
+
+OPENAPI_PATHS = {
+    "/admin/health": {"get": {"summary": "Liveness: UF, tpAmb, the server's clock and the answering worker",
+                              "tags": ["meta"], "responses": {"200": {"description": "status ok"}}}},
+    "/admin/documents/{chNFe}": {"get": {
+        "summary": "A stored NF-e/NFC-e: state, cStat, protocol, numbering and the protNFe XML", "tags": ["documents"],
+        "parameters": [_path_param("chNFe")],
+        "responses": {"200": {"description": "the document"}, "404": {"description": "unknown key"}}}},
+}

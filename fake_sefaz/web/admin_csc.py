@@ -115,3 +115,28 @@ def routes(auth: "Authorizer") -> list[Route]:
         Route("/admin/taxpayers/{cnpj}/csc", request_token, methods=["POST"]),
         Route("/admin/taxpayers/{cnpj}/csc/{id}", revoke_token, methods=["DELETE"]),
     ]
+
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, doc: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": doc}
+
+
+_SCOPE = [_query("uf", "UF of the token (default: the server's)"), _query("tpAmb", "1 or 2 (default: the server's)")]
+
+OPENAPI_PATHS = {
+    "/admin/taxpayers/{cnpj}/csc": {
+        "get": {"summary": "The CSC tokens of a CNPJ base (NFC-e QR code)", "tags": ["csc"],
+                "parameters": [_path_param("cnpj"), *_SCOPE], "responses": {"200": {"description": "tokens"}}},
+        "post": {"summary": "Issue a CSC token (optionally with a given token text)", "tags": ["csc"],
+                 "parameters": [_path_param("cnpj"), *_SCOPE],
+                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                     "type": "object", "properties": {"token": {"type": "string"}}}}}},
+                 "responses": {"201": {"description": "the new token"}, "400": {"description": "invalid"}}}},
+    "/admin/taxpayers/{cnpj}/csc/{id}": {"delete": {
+        "summary": "Revoke a CSC token (NFC-e signed with it afterwards get 463)", "tags": ["csc"],
+        "parameters": [_path_param("cnpj"), _path_param("id"), *_SCOPE],
+        "responses": {"200": {"description": "revoked"}, "404": {"description": "unknown token"}}}},
+}

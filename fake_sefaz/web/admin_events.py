@@ -134,3 +134,35 @@ def routes(auth: "Authorizer") -> list[Route]:
         Route("/admin/inutilizacao/gaps", gap_report, methods=["GET"]),
         Route("/admin/events/{chNFe}", list_events, methods=["GET"]),
     ]
+
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, doc: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": doc}
+
+
+_EVIDENCE = {"type": "object", "required": ["chNFe", "kind"], "properties": {
+    "chNFe": {"type": "string"}, "kind": {"type": "string", "description": "the circulation evidence kind"},
+    "reference": {"type": "string"}}}
+
+OPENAPI_PATHS = {
+    "/admin/events/evidence": {"post": {
+        "summary": "Record circulation evidence for a key (blocks its cancellation: 219/220)", "tags": ["events"],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _EVIDENCE}}},
+        "responses": {"201": {"description": "recorded"}, "400": {"description": "invalid body"}}}},
+    "/admin/events/evidence/{chNFe}": {
+        "get": {"summary": "The circulation evidence of a key", "tags": ["events"],
+                "parameters": [_path_param("chNFe")], "responses": {"200": {"description": "evidence list"}}},
+        "delete": {"summary": "Forget the circulation evidence of a key", "tags": ["events"],
+                   "parameters": [_path_param("chNFe")], "responses": {"200": {"description": "deleted"}}}},
+    "/admin/events/{chNFe}": {"get": {"summary": "The events registered for a key", "tags": ["events"],
+                                      "parameters": [_path_param("chNFe")],
+                                      "responses": {"200": {"description": "events"}}}},
+    "/admin/inutilizacao/gaps": {"get": {
+        "summary": "Numbering gaps of an issuer's series, neither authorized nor voided", "tags": ["inutilização"],
+        "parameters": [_query("cnpj", "issuer CNPJ (required)"), _query("tpAmb", "1 or 2 (default: the server's)"),
+                       _query("mod", "55 or 65"), _query("serie", "series")],
+        "responses": {"200": {"description": "gaps"}, "400": {"description": "missing or invalid parameter"}}}},
+}

@@ -399,3 +399,13 @@ OPENAPI_PATHS: dict = {
                      "put": {**_op("Import a state export (replaces everything; ?merge=1 adds rows)", STATE_DUMP, tag="state"),
                              "parameters": [{"name": "merge", "in": "query", "schema": _B}]}},
 }
+
+
+def _with_post_twins(paths: dict, twins: tuple[str, ...]) -> dict:
+    """POST is accepted where PUT is on these paths (clients that cannot send PUT): document it too."""
+    return {path: ({**ops, "post": {**ops["put"], "summary": ops["put"]["summary"] + " (same as PUT)"}}
+                   if path in twins else ops) for path, ops in paths.items()}
+
+
+OPENAPI_PATHS = _with_post_twins(OPENAPI_PATHS, ("/admin/faults/services", "/admin/faults/latency",
+                                                 "/admin/faults/consumption", "/admin/state"))
