@@ -112,6 +112,22 @@ def test_header_forces_message_level_code_on_any_service(fsrv, admin, soap):
         assert r.status == 400 and r.result is None and b"Fault" in r.body and f"'{value}'".encode() in r.body
 
 
+def test_header_refuses_a_code_the_service_never_answers(fsrv):
+    """539 (a duplicate NF-e with another key) is no answer of the status service: QA's mistake, a SOAP fault that
+    lists what the service can answer; the same code on the authorization service is forced."""
+    import re
+
+    from fake_sefaz.faults import forceable
+    from fake_sefaz.services import status
+
+    r = post_raw(fsrv, cons_stat_serv(2, 35), {"X-Fake-Sefaz-Status": "539"})
+    assert r.status == 400 and r.result is None
+    text = re.search(rb"<soap:Text[^>]*>([^<]*)<", r.body).group(1).decode()
+    assert text.startswith("x-fake-sefaz-status: NFeStatusServico4 never answers 539; it can answer 107 108 109 ")
+    assert {int(c) for c in text.rsplit("answer ", 1)[1].split()} == forceable(status.SERVICE)
+    assert 539 not in forceable(status.SERVICE) and {107, 108, 109, 252, 656, 999} <= forceable(status.SERVICE)
+
+
 def test_rule_matches_issuer_model_series_key_suffix_with_remaining(fsrv, admin, em, pki):
     issuer = pki.identity("emitente").cnpj
     # a rule for another issuer never applies

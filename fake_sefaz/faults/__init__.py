@@ -55,6 +55,20 @@ def nfe_outcomes() -> set[int]:
     return codes_of(NFE_PIPELINE) | set(STORED_OUTCOMES) | codes_of((gh01_same_key, gh02_same_number))
 
 
+def forceable(service: Any) -> frozenset[int]:
+    """The codes `service` can answer, so the only ones X-Fake-Sefaz-Status may force on it: its own codes, those
+    of its rule groups (Service.rules) and of the message rules every request passes, paused (108/109), consumo
+    indevido (656) and 999; for the NF-e lot, every per-NF-e outcome too."""
+    from fake_sefaz.rules.message import MESSAGE_RULES
+
+    codes = set(service.codes) | set(PAUSED) | {656, 999} | codes_of(MESSAGE_RULES)
+    for group in service.rules:
+        codes |= codes_of(group)
+    if service.root == "enviNFe":
+        codes |= nfe_outcomes()
+    return frozenset(codes)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     generation: str
@@ -258,6 +272,10 @@ class FaultEngine:
                 if raw:
                     if not raw.isdigit() or int(raw) not in CATALOGUE:
                         raise FaultHeaderError(f"{HEADER_STATUS}: {raw!r} is not a catalogue code")
+                    allowed = forceable(service)
+                    if int(raw) not in allowed:
+                        raise FaultHeaderError(f"{HEADER_STATUS}: {service.name} never answers {raw}; it can answer "
+                                               f"{' '.join(str(c) for c in sorted(allowed))}")
                     forced = int(raw)
             per_nfe = service.root == "enviNFe"
             if forced is not None:

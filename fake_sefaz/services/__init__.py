@@ -31,6 +31,8 @@ class Service:
     wrappers: tuple[str, ...] = ("nfeResultMsg",)
     # Codes the service answers itself, outside tagged rules (success codes, state answers, lookups).
     codes: tuple[int, ...] = ()
+    # The rule groups it runs beyond the message rules every service runs (what X-Fake-Sefaz-Status may force).
+    rules: tuple[tuple, ...] = ()
 
     @property
     def wsdl_ns(self) -> str:

@@ -22,6 +22,7 @@ from fake_sefaz.rules import first_failure
 from fake_sefaz.rules.lot import LOT_RULES, STORED_OUTCOMES, STORED_RULES, LotContext, StoredContext
 from fake_sefaz.rules.nfe import NFeContext
 from fake_sefaz.rules.registry import LEARNED
+from fake_sefaz.rules.pipeline import NFE_PIPELINE
 from fake_sefaz.store import DocumentRecord, LotRecord, Tx, numbering_key
 from fake_sefaz.store import events as events_store
 from fake_sefaz.store import registry as registry_store
@@ -187,4 +188,5 @@ SERVICE = Service(
     name="NFeAutorizacao4", operation="nfeAutorizacaoLote", root="enviNFe", schema="enviNFe", version="4.00",
     wsdl_file="nfeautorizacao4.wsdl", aliases=("nfeautorizacao4", "nfeautorizacao", "autorizacao"),
     handle=handle, reject=reject, codes=(103, 104, 100), is_lot=True,
+    rules=(LOT_RULES, STORED_RULES, NFE_PIPELINE),
 )

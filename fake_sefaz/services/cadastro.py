@@ -91,5 +91,5 @@ SERVICE = Service(
     name="CadConsultaCadastro4", operation="consultaCadastro", root="ConsCad", schema="ConsCad", version="2.00",
     wsdl_file="cadconsultacadastro4.wsdl",
     aliases=("cadconsultacadastro4", "cadconsultacadastro", "consultacadastro4", "consultacadastro"),
-    handle=handle, reject=reject, codes=(111, 112),
+    handle=handle, reject=reject, codes=(111, 112), rules=(CADASTRO_RULES,),
 )

@@ -137,5 +137,5 @@ SERVICE = Service(
     name="NFeRecepcaoEvento4", operation="nfeRecepcaoEvento", root="envEvento", schema="envEvento",
     version=VERSION, wsdl_file="recepcaoevento4.wsdl",
     aliases=("nferecepcaoevento4", "recepcaoevento4", "nferecepcaoevento", "recepcaoevento"),
-    handle=handle, reject=reject, codes=(128, 135, 136, 155),
+    handle=handle, reject=reject, codes=(128, 135, 136, 155), rules=(R.EVENT_RULES, R.STATE_RULES),
 )

@@ -83,5 +83,5 @@ def reject(req: Request, rejection: Rejection) -> etree._Element:
 SERVICE = Service(
     name="NFeInutilizacao4", operation="nfeInutilizacaoNF", root="inutNFe", schema="inutNFe", version=VERSION,
     wsdl_file="nfeinutilizacao4.wsdl", aliases=("nfeinutilizacao4", "nfeinutilizacao", "inutilizacao"),
-    handle=handle, reject=reject, codes=(102,),
+    handle=handle, reject=reject, codes=(102,), rules=(R.VOIDING_RULES, R.STATE_RULES),
 )

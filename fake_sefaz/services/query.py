@@ -62,5 +62,5 @@ SERVICE = Service(
     version="4.00", wsdl_file="nfeconsulta4.wsdl",
     # sped-nfe sends namespace .../wsdl/NFeConsulta4 for several UFs (sefaz-contract §2.1)
     aliases=("nfeconsultaprotocolo4", "nfeconsulta4", "nfeconsultaprotocolo", "nfeconsulta", "consultaprotocolo"),
-    handle=handle, reject=reject, codes=(100, 101, 110, 150, 217),
+    handle=handle, reject=reject, codes=(100, 101, 110, 150, 217), rules=(QUERY_RULES,),
 )
