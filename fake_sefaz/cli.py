@@ -15,6 +15,18 @@ from pathlib import Path
 from fake_sefaz.server.settings import SettingsError, load_settings
 
 
+DATABASE_HELP = "sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL, default sqlite:///<data-dir>/fake-sefaz.db]"
+
+
+class DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """--help shows each option's default; options read from settings name theirs in the help text instead."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class UsageError(Exception):
     """A mistake of the person at the keyboard: one line, exit code 2."""
 
@@ -332,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_parser(name: str, **kw) -> argparse.ArgumentParser:
         # every option shows its default in --help
-        kw.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kw.setdefault("formatter_class", DefaultsHelp)
         return plain_add(name, **kw)
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
@@ -349,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="address to listen on [FAKE_SEFAZ_HOST, default 127.0.0.1]")
     s.add_argument("--port", type=int, help="port to listen on, 1-65535 [FAKE_SEFAZ_PORT, default 8080]")
     s.add_argument("--workers", type=int, help="worker processes [FAKE_SEFAZ_WORKERS, default 1]")
-    s.add_argument("--database-url", help="sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL]")
+    s.add_argument("--database-url", help=DATABASE_HELP)
     s.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("certs", help="make (once) and list the test CA and e-CNPJ certificates")
@@ -375,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("send", help="build, sign and authorize NF-e/NFC-e (exit 0 when every one gets 100)")
     client_side(d)
     d.add_argument("--count", type=int, default=1, help="documents, sent one per lot")
-    d.add_argument("--model", type=int, choices=(55, 65), default=55)
+    d.add_argument("--model", type=int, choices=(55, 65), default=55, help="55 NF-e, 65 NFC-e")
     d.add_argument("--async", dest="sync", action="store_false", help="indSinc=0, then poll the receipt")
     d.add_argument("--wait", type=float, default=30.0, help="--async: poll the receipt for at most this long")
     d.add_argument("--zip", action="store_true", help="send nfeDadosMsgZip")
@@ -412,8 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
     client_side(iu)
     iu.add_argument("--first", type=int, required=True, help="first number")
     iu.add_argument("--last", type=int, required=True, help="last number")
-    iu.add_argument("--serie", type=int, default=1)
-    iu.add_argument("--model", type=int, choices=(55, 65), default=55)
+    iu.add_argument("--serie", type=int, default=1, help="series of the numbers")
+    iu.add_argument("--model", type=int, choices=(55, 65), default=55, help="55 NF-e, 65 NFC-e")
     iu.add_argument("--justification", help="xJust, 15-255 characters")
     iu.set_defaults(func=cmd_inutilize)
 
@@ -431,27 +443,30 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_conformance)
     r = sub.add_parser("registry", help="taxpayer registry: generate fake taxpayers, load a file")
     rsub = r.add_subparsers(dest="registry_command", required=True)
+    plain_radd = rsub.add_parser
+    rsub.add_parser = lambda name, **kw: plain_radd(  # type: ignore[method-assign]
+        name, formatter_class=DefaultsHelp, **kw)
     g = rsub.add_parser("generate", help="generate taxpayers with valid CNPJ/CPF and IE check digits")
     common(g)
-    g.add_argument("--count", type=int, default=1000)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--count", type=int, default=1000, help="taxpayers to generate")
+    g.add_argument("--seed", type=int, default=0, help="same seed, same taxpayers")
     g.add_argument("--out", help="write them to this file (.json, else YAML) in the registry_file format")
     g.add_argument("--load", action="store_true", help="upsert them into the database")
-    g.add_argument("--database-url", help="sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL]")
+    g.add_argument("--database-url", help=DATABASE_HELP)
     g.set_defaults(func=cmd_registry)
     ld = rsub.add_parser("load", help="upsert a YAML/JSON registry file into the database")
     common(ld)
-    ld.add_argument("file")
+    ld.add_argument("file", help="YAML or JSON registry file (format: docs/readme/registry.md)")
     ld.add_argument("--force", action="store_true", help="load even if this content was loaded before")
-    ld.add_argument("--database-url", help="sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL]")
+    ld.add_argument("--database-url", help=DATABASE_HELP)
     ld.set_defaults(func=cmd_registry)
 
     k = sub.add_parser("corpus", help="pre-sign distinct NF-e/NFC-e for load tests (loadtests/, Locust)")
     common(k)
-    k.add_argument("--count", type=int, default=5000)
+    k.add_argument("--count", type=int, default=5000, help="documents to sign")
     k.add_argument("--out", required=True, help="directory to write manifest.json and documents.tsv into")
-    k.add_argument("--model", type=int, choices=(55, 65), default=55)
-    k.add_argument("--items", type=int, default=3)
+    k.add_argument("--model", type=int, choices=(55, 65), default=55, help="55 NF-e, 65 NFC-e")
+    k.add_argument("--items", type=int, default=3, help="items per document")
     k.add_argument("--serie", type=int, default=0, help="series of every document (default: random 1-899)")
     k.add_argument("--first-nnf", type=int, default=0, help="first nNF (default: random); numbers are consecutive")
     k.add_argument("--issuers", default="emitente,emitente-filial,outro", help="test PKI identities, round robin")
@@ -471,7 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--concurrency", default="1,2,4,8,16,32", help="HTTP concurrency levels, comma-separated")
     b.add_argument("--http-seconds", type=float, help="seconds per HTTP level (default: seconds/2)")
     b.add_argument("--workers", type=int, default=1, help="server worker processes for the HTTP part")
-    b.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL", "OFF"))
+    b.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL", "OFF"),
+                   help="SQLite durability of the bench databases")
     b.add_argument("--signature-verifier", choices=("xmlsec", "fast"), help="default: the server's setting")
     b.add_argument("--pin", default="auto", help="'auto' (in-process and client on the last CPU, server on the "
                    "others when workers fit), a CPU number, or 'none'")

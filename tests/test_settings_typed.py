@@ -115,3 +115,20 @@ def test_conformance_in_process_applies_scenario_settings(tmp_path, capsys):
     code = cli.main(["conformance", "-q", "-k", "nfce-702", "--data-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0 and "nfce-702-uf-refuses-nfce  passed" in out and "1 passed, 0 failed" in out
+
+
+def test_every_cli_option_has_help_and_shows_its_default():
+    import argparse
+
+    from fake_sefaz.cli import DefaultsHelp, build_parser
+
+    def walk(parser, name):
+        for a in parser._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for sub, sp in a.choices.items():
+                    assert sp.formatter_class is DefaultsHelp, sub
+                    yield from walk(sp, f"{name} {sub}")
+            elif not a.help and a.dest != "help":
+                yield name, a.option_strings or a.dest
+
+    assert list(walk(build_parser(), "fake-sefaz")) == []
