@@ -15,7 +15,8 @@ from pathlib import Path
 from fake_sefaz.server.settings import SettingsError, load_settings
 
 
-DATABASE_HELP = "sqlite:///path.db or postgresql://... [FAKE_SEFAZ_DATABASE_URL, default sqlite:///<data-dir>/fake-sefaz.db]"
+DATABASE_HELP = ("sqlite:///path.db or postgresql://... "
+                 "[FAKE_SEFAZ_DATABASE_URL, default sqlite:///<data-dir>/fake-sefaz.db]")
 
 
 class DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
