@@ -164,10 +164,16 @@ def test_rule_expires_by_the_clock(fsrv, admin, soap):
 
 
 def test_bad_rules_are_400(admin):
-    assert admin.post("/admin/faults/rules", json={"cstat": 1}).status_code == 400
-    assert admin.post("/admin/faults/rules", json={"operation": "x"}).status_code == 400
-    assert admin.post("/admin/faults/rules", json={"cstat": 100, "color": "red"}).status_code == 400
-    assert admin.post("/admin/faults/rules", json={"drop": "explode"}).status_code == 400
+    # a rule body that does not fit the model: 422 naming the field (issue 13)
+    for body, field, reason in (
+            ({"cstat": 1}, "cstat", "1 is not a code of the catalogue"),
+            ({"operation": "x"}, "", "a rule needs an effect: cstat, latency_ms or drop"),
+            ({"cstat": 100, "color": "red"}, "color", "Extra inputs are not permitted"),
+            ({"drop": "explode"}, "drop", "must be one of ('close', 'timeout')"),
+            ({"cstat": 108, "remaining": 0}, "remaining", "Input should be greater than or equal to 1"),
+            ({"cstat": "abc"}, "cstat", "Input should be a valid integer, unable to parse string as an integer")):
+        r = admin.post("/admin/faults/rules", json=body)
+        assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, field, reason), r.text
     assert admin.put("/admin/faults/services", json={"cstat": 110}).status_code == 400
     assert admin.delete("/admin/faults/rules/nope").status_code == 404
 

@@ -7,8 +7,9 @@ Documented in OPENAPI_PATHS below (served, with the other modules' paths, at GET
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional, Union
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -23,8 +24,6 @@ from fake_sefaz.web import error, json_body
 if TYPE_CHECKING:
     from fake_sefaz.server.authorizer import Authorizer
 
-RULE_FIELDS = {"operation", "issuer", "mod", "serie", "key_suffix", "uf", "cstat", "latency_ms", "drop",
-               "remaining", "expires_in_s", "expires_at", "description"}
 LATENCY_FIELDS = {"ms", "distribution", "max_ms", "stddev_ms", "services"}
 DISTRIBUTIONS = ("fixed", "uniform", "normal", "exponential")
 CONSUMPTION_FIELDS = {"enabled", "thresholds", "window_s", "suspension_s", "block_after"}
@@ -56,30 +55,79 @@ def _cstat(value: Any, name: str = "cstat") -> int | None:
     return int(value)
 
 
+class RuleBody(BaseModel):
+    """POST /admin/faults/rules (and /drop): a fault rule as the client sends it. Unknown fields, wrong types and
+    impossible values are answered 422 naming the field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    operation: str = ""
+    issuer: str = ""
+    mod: Optional[int] = None
+    serie: Optional[int] = None
+    key_suffix: str = ""
+    uf: Optional[Union[str, int]] = None
+    cstat: Optional[int] = None
+    latency_ms: Optional[int] = Field(default=None, ge=0)
+    drop: str = ""
+    remaining: Optional[int] = Field(default=None, ge=1)
+    expires_in_s: Optional[float] = Field(default=None, gt=0)
+    expires_at: Optional[datetime] = None
+    description: str = ""
+
+    @field_validator("cstat")
+    @classmethod
+    def _in_catalogue(cls, v: Optional[int]) -> Optional[int]:
+        if v is not None and v not in CATALOGUE:
+            raise ValueError(f"{v} is not a code of the catalogue")
+        return v
+
+    @field_validator("drop")
+    @classmethod
+    def _drop_mode(cls, v: str) -> str:
+        v = v.lower()
+        if v and v not in DROP_MODES:
+            raise ValueError(f"must be one of {DROP_MODES}")
+        return v
+
+    @field_validator("uf")
+    @classmethod
+    def _uf(cls, v: Any) -> Any:
+        _cuf(v)
+        return v
+
+    @model_validator(mode="after")
+    def _has_effect(self) -> "RuleBody":
+        if self.cstat is None and self.latency_ms is None and not self.drop:
+            raise ValueError("a rule needs an effect: cstat, latency_ms or drop")
+        return self
+
+
+class BodyError(ValueError):
+    """A request body that does not fit its model: answered 422 with the field and the reason."""
+
+    def __init__(self, err: ValidationError) -> None:
+        first = err.errors()[0]
+        self.field = ".".join(str(p) for p in first["loc"])
+        self.reason = str(first["msg"]).removeprefix("Value error, ")
+        super().__init__(f"{self.field}: {self.reason}" if self.field else self.reason)
+
+
 def parse_rule(data: dict, now: datetime, position: int) -> fstore.FaultRule:
-    unknown = set(data) - RULE_FIELDS
-    if unknown:
-        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
-    drop = str(data.get("drop") or "").lower()
-    if drop and drop not in DROP_MODES:
-        raise ValueError(f"drop must be one of {DROP_MODES}")
-    cstat = _cstat(data.get("cstat"))
-    latency = _opt_int(data, "latency_ms")
-    if cstat is None and latency is None and not drop:
-        raise ValueError("a rule needs an effect: cstat, latency_ms or drop")
+    try:
+        body = RuleBody.model_validate(data)
+    except ValidationError as err:
+        raise BodyError(err) from None
     expires = None
-    if data.get("expires_in_s") is not None:
-        expires = now.timestamp() + float(data["expires_in_s"])
-    elif data.get("expires_at"):
-        expires = datetime.fromisoformat(str(data["expires_at"])).timestamp()
-    remaining = _opt_int(data, "remaining")
-    if remaining is not None and remaining < 1:
-        raise ValueError("remaining must be at least 1 (omit it for an unlimited rule)")
+    if body.expires_in_s is not None:
+        expires = now.timestamp() + body.expires_in_s
+    elif body.expires_at is not None:
+        expires = body.expires_at.timestamp()
     return fstore.FaultRule(
-        id=new_rule_id(), position=position, operation=str(data.get("operation") or ""),
-        issuer=str(data.get("issuer") or ""), mod=_opt_int(data, "mod"), serie=_opt_int(data, "serie"),
-        key_suffix=str(data.get("key_suffix") or ""), cUF=_cuf(data.get("uf")), cstat=cstat, latency_ms=latency,
-        drop_mode=drop, remaining=remaining, expires_ts=expires, description=str(data.get("description") or ""),
+        id=new_rule_id(), position=position, operation=body.operation, issuer=body.issuer, mod=body.mod,
+        serie=body.serie, key_suffix=body.key_suffix, cUF=_cuf(body.uf), cstat=body.cstat,
+        latency_ms=body.latency_ms, drop_mode=body.drop, remaining=body.remaining, expires_ts=expires,
+        description=body.description,
     )
 
 
@@ -103,6 +151,8 @@ def routes(auth: "Authorizer") -> list[Route]:
         async def endpoint(request: Request) -> JSONResponse:
             try:
                 return await fn(request)
+            except BodyError as exc:
+                return JSONResponse({"error": str(exc), "field": exc.field, "reason": exc.reason}, status_code=422)
             except (ValueError, TypeError, KeyError) as exc:
                 return error(400, str(exc))
         return endpoint
