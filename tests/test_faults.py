@@ -174,7 +174,12 @@ def test_bad_rules_are_400(admin):
             ({"cstat": "abc"}, "cstat", "Input should be a valid integer, unable to parse string as an integer")):
         r = admin.post("/admin/faults/rules", json=body)
         assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, field, reason), r.text
-    assert admin.put("/admin/faults/services", json={"cstat": 110}).status_code == 400
+    r = admin.put("/admin/faults/services", json={"cstat": 110})
+    assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, "cstat", "Input should be 107, 108 or 109")
+    r = admin.put("/admin/faults/latency", json={"ms": "x"})
+    assert (r.status_code, r.json()["field"]) == (422, "ms")
+    r = admin.put("/admin/faults/latency", json={"ms": 10, "distribution": "bimodal"})
+    assert (r.status_code, r.json()["field"]) == (422, "distribution")
     assert admin.delete("/admin/faults/rules/nope").status_code == 404
 
 
@@ -357,7 +362,13 @@ def test_server_clock_set_and_freeze(fsrv, admin, soap):
     assert soap.call(cons_stat_serv(2, 35)).field("dhRecbto") == "2026-03-02T11:00:00-03:00"
     admin.post("/admin/faults/clock/unfreeze").raise_for_status()
     assert admin.get("/admin/faults/clock").json()["frozen"] is False
-    assert admin.post("/admin/faults/clock/set", json={"instant": "2026-03-02T10:00:00"}).status_code == 400
+    r = admin.post("/admin/faults/clock/set", json={"instant": "2026-03-02T10:00:00"})
+    assert (r.status_code, r.json()["field"], r.json()["reason"]) == (
+        422, "instant", "instant needs a UTC offset, e.g. 2026-01-31T23:59:00-03:00")
+    r = admin.post("/admin/faults/clock/advance", json={"hours": "many"})
+    assert (r.status_code, r.json()["field"]) == (422, "hours")
+    r = admin.put("/admin/faults/consumption", json={"block_after": 0})
+    assert (r.status_code, r.json()["field"]) == (422, "block_after")
 
 
 def test_clock_not_controllable_without_setting(pki, tmp_path):

@@ -7,9 +7,9 @@ Documented in OPENAPI_PATHS below (served, with the other modules' paths, at GET
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -24,18 +24,7 @@ from fake_sefaz.web import error, json_body
 if TYPE_CHECKING:
     from fake_sefaz.server.authorizer import Authorizer
 
-LATENCY_FIELDS = {"ms", "distribution", "max_ms", "stddev_ms", "services"}
 DISTRIBUTIONS = ("fixed", "uniform", "normal", "exponential")
-CONSUMPTION_FIELDS = {"enabled", "thresholds", "window_s", "suspension_s", "block_after"}
-
-
-def _opt_int(data: dict, name: str) -> int | None:
-    v = data.get(name)
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool) or not str(v).lstrip("-").isdigit():
-        raise ValueError(f"{name} must be an integer")
-    return int(v)
 
 
 def _cuf(value: Any) -> int | None:
@@ -103,6 +92,84 @@ class RuleBody(BaseModel):
         return self
 
 
+class StateBody(BaseModel):
+    """PUT /admin/faults/services: a service's state in a UF (or every service, '*')."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uf: Optional[Union[str, int]] = None
+    service: str = "*"
+    # "108" as well as 108: clients build these bodies from strings
+    cstat: Annotated[Literal[107, 108, 109], BeforeValidator(lambda v: int(v) if str(v).isdigit() else v)] = 107
+    async_delay_s: Optional[float] = Field(default=None, ge=0)
+    async_polls: Optional[int] = Field(default=None, ge=0)
+    xObs: str = ""
+
+    @field_validator("uf")
+    @classmethod
+    def _uf(cls, v: Any) -> Any:
+        _cuf(v)
+        return v
+
+
+class LatencyBody(BaseModel):
+    """PUT /admin/faults/latency: added to every answer (or those of `services`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ms: float = Field(default=0, ge=0)
+    distribution: Literal["fixed", "uniform", "normal", "exponential"] = "fixed"
+    max_ms: Optional[float] = Field(default=None, ge=0)
+    stddev_ms: Optional[float] = Field(default=None, ge=0)
+    services: Optional[list[str]] = None
+
+
+class ConsumptionBody(BaseModel):
+    """PUT /admin/faults/consumption: 656 on or off, and limits that override the settings (NT 2018.002)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: Optional[bool] = None
+    thresholds: Optional[dict[str, Annotated[int, Field(ge=1)]]] = None
+    window_s: Optional[float] = Field(default=None, gt=0)
+    suspension_s: Optional[float] = Field(default=None, gt=0)
+    block_after: Optional[int] = Field(default=None, ge=1)
+
+
+class AdvanceBody(BaseModel):
+    """POST /admin/faults/clock/advance: how far to move the clock (any of the four, added up)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seconds: Optional[float] = None
+    minutes: Optional[float] = None
+    hours: Optional[float] = None
+    days: Optional[float] = None
+
+
+class SetBody(BaseModel):
+    """POST /admin/faults/clock/set: the instant the clock shows now (with its UTC offset), optionally frozen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instant: datetime
+    frozen: Optional[bool] = None
+
+    @field_validator("instant")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("instant needs a UTC offset, e.g. 2026-01-31T23:59:00-03:00")
+        return v
+
+
+def _body(model: type[BaseModel], data: dict) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise BodyError(err) from None
+
+
 class BodyError(ValueError):
     """A request body that does not fit its model: answered 422 with the field and the reason."""
 
@@ -132,7 +199,7 @@ def parse_rule(data: dict, now: datetime, position: int) -> fstore.FaultRule:
 
 
 def _clock_delta(data: dict) -> timedelta:
-    parts = {k: float(data[k]) for k in ("seconds", "minutes", "hours", "days") if data.get(k) is not None}
+    parts = {k: v for k, v in _body(AdvanceBody, data).model_dump().items() if v is not None}
     if not parts:
         raise ValueError("give seconds, minutes, hours and/or days")
     return timedelta(**parts)
@@ -208,20 +275,12 @@ def routes(auth: "Authorizer") -> list[Route]:
         return JSONResponse([s.as_json() for s in store.read(fstore.list_states)])
 
     async def put_state(request: Request) -> JSONResponse:
-        data = await json_body(request)
-        unknown = set(data) - {"uf", "service", "cstat", "async_delay_s", "async_polls", "xObs"}
-        if unknown:
-            raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
-        cuf = _cuf(data.get("uf")) or auth.settings.cUF
-        cstat = int(data.get("cstat", 107))
-        if cstat not in (107, 108, 109):
-            raise ValueError("cstat must be 107 (in operation), 108 or 109 (paused)")
-        service = str(data.get("service") or "*")
+        body = _body(StateBody, await json_body(request))
+        cuf = _cuf(body.uf) or auth.settings.cUF
+        service = body.service or "*"
         if service != "*" and service not in {s.name for s in auth.services}:
             raise ValueError(f"unknown service {service}; one of {[s.name for s in auth.services]} or '*'")
-        delay = data.get("async_delay_s")
-        st = fstore.ServiceState(cuf, service, cstat, None if delay is None else float(delay),
-                                 _opt_int(data, "async_polls"), str(data.get("xObs") or ""))
+        st = fstore.ServiceState(cuf, service, body.cstat, body.async_delay_s, body.async_polls, body.xObs)
         store.run(lambda tx: fstore.put_state(tx, st))
         return JSONResponse(st.as_json())
 
@@ -232,12 +291,7 @@ def routes(auth: "Authorizer") -> list[Route]:
     # --- latency
     async def put_latency(request: Request) -> JSONResponse:
         data = await json_body(request)
-        unknown = set(data) - LATENCY_FIELDS
-        if unknown:
-            raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
-        if (data.get("distribution") or "fixed") not in DISTRIBUTIONS:
-            raise ValueError(f"distribution must be one of {DISTRIBUTIONS}")
-        float(data.get("ms", 0))
+        _body(LatencyBody, {k: v for k, v in data.items() if v is not None})  # checked; stored as given
 
         def unit(tx):
             fstore.kv_put(tx, "latency", data)
@@ -267,9 +321,7 @@ def routes(auth: "Authorizer") -> list[Route]:
 
     async def put_consumption(request: Request) -> JSONResponse:
         data = await json_body(request)
-        unknown = set(data) - CONSUMPTION_FIELDS
-        if unknown:
-            raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+        _body(ConsumptionBody, data)  # checked; stored as given
 
         def unit(tx):
             current = fstore.kv_get(tx, "consumption") or {}
@@ -306,10 +358,8 @@ def routes(auth: "Authorizer") -> list[Route]:
         return endpoint
 
     def _set(clock, data):
-        instant = datetime.fromisoformat(str(data["instant"]))
-        if instant.tzinfo is None:
-            raise ValueError("instant needs a UTC offset, e.g. 2026-01-31T23:59:00-03:00")
-        clock.set(instant, frozen=data.get("frozen"))
+        body = _body(SetBody, data)
+        clock.set(body.instant, frozen=body.frozen)
 
     async def delete_consumption(request: Request) -> JSONResponse:
         def unit(tx):
