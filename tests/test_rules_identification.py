@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.content import note, outcome
+from support.content import check_case, note, outcome
 from fake_sefaz.rules import identification as r
 from fake_sefaz.server.settings import Settings
 
@@ -92,13 +92,7 @@ CASES = [
 
 @pytest.mark.parametrize("rule, build, edits, cstat, text", CASES, ids=[f"{c[3]}-{c[0].rule_id}" for c in CASES])
 def test_rule(rule, build, edits, cstat, text):
-    build = dict(build)
-    options = build.pop("settings", None)
-    settings = Settings(uf_optional_rules=tuple(options or ()))
-    assert outcome(rule, note(**build), settings=settings) is None
-    assert outcome(rule, note(edits=edits, **build), settings=settings) == (cstat, text)
-    if options:  # a UF option ("Facul." in the MOC): off by default
-        assert outcome(rule, note(edits=edits, **build)) is None
+    check_case(rule, build, edits, cstat, text)
 
 
 def test_every_identification_rule_has_a_case():

@@ -205,14 +205,20 @@ def e17_10_recipient_ie_registered(ctx: NFeContext) -> None:
     raise Rejection(233)
 
 
+def _ie_of_someone_else(ctx: NFeContext, doc_length: int) -> bool:
+    """The recipient (a CNPJ: 14, a CPF: 11) informs an IE that the registry knows in this UF, and none of its
+    registrations is this recipient's. Model 55."""
+    lk = _lookups(ctx)
+    if lk is None or ctx.doc.mod != "55" or not lk.dest_ie or not lk.dest_by_ie or len(lk.dest_doc or "") != doc_length:
+        return False
+    return all(t.doc != lk.dest_doc for t in lk.dest_by_ie)
+
+
 @rule("5E17-20", 234)
 def e17_20_recipient_ie_of_cnpj(ctx: NFeContext) -> None:
     """234: the recipient's CNPJ and IE (indIEDest=1) are both informed, the registry knows the IE in this UF, and
     it belongs to another CNPJ (AI 5E17-20, NT 2019.001). Model 55."""
-    lk = _lookups(ctx)
-    if lk is None or ctx.doc.mod != "55" or not lk.dest_ie or not lk.dest_by_ie or len(lk.dest_doc or "") != 14:
-        return
-    if all(t.doc != lk.dest_doc for t in lk.dest_by_ie):
+    if _ie_of_someone_else(ctx, 14):
         raise Rejection(234)
 
 
@@ -220,10 +226,7 @@ def e17_20_recipient_ie_of_cnpj(ctx: NFeContext) -> None:
 def e17_30_recipient_ie_of_cpf(ctx: NFeContext) -> None:
     """624: as 234 for a recipient identified by CPF: the IE the registry knows belongs to someone else (AI 5E17-30).
     Model 55."""
-    lk = _lookups(ctx)
-    if lk is None or ctx.doc.mod != "55" or not lk.dest_ie or not lk.dest_by_ie or len(lk.dest_doc or "") != 11:
-        return
-    if all(t.doc != lk.dest_doc for t in lk.dest_by_ie):
+    if _ie_of_someone_else(ctx, 11):
         raise Rejection(624)
 
 

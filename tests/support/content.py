@@ -41,3 +41,15 @@ def outcome(rule, nfe, **ctx) -> tuple[int, str] | None:
         assert rej.cstat in rule.cstats
         return rej.cstat, codes.motivo(rej.cstat, rej.suffix, meaning=rej.meaning)
     return None
+
+
+def check_case(rule, build: dict, edits: list[dict], cstat: int, text: str) -> None:
+    """The unit test of one rule case: the build passes the rule, the edited build gets (cstat, text). build may
+    name UF options ("settings": [rule ids]); the rule is then off without them (MOC "Facul.")."""
+    build = dict(build)
+    options = build.pop("settings", None)
+    settings = Settings(uf_optional_rules=tuple(options or ()))
+    assert outcome(rule, note(**build), settings=settings) is None
+    assert outcome(rule, note(edits=edits, **build), settings=settings) == (cstat, text)
+    if options:
+        assert outcome(rule, note(edits=edits, **build)) is None
