@@ -293,12 +293,13 @@ def test_admin_crud(registry):
 def test_admin_rejects_bad_records(registry, body, fragment):
     path = body.pop("_path", "43506397000109")
     r = registry.http.put(f"/admin/taxpayers/{path}", json=body)
-    assert r.status_code == 400 and fragment in r.json()["error"], r.text
+    assert r.status_code == 422 and fragment in r.json()["error"], r.text
 
 
 def test_admin_rejects_non_json(registry):
     r = registry.http.put("/admin/taxpayers/43506397000109", content=b"not json")
-    assert r.status_code == 400
+    assert (r.status_code, r.json()["field"]) == (422, "body")
+    assert r.json()["reason"].startswith("invalid JSON: Expecting value: line 1 column 1")
 
 
 def test_admin_list_paginates_and_filters(registry):

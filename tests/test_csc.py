@@ -142,8 +142,12 @@ def test_concurrent_requests_one_wins(cserver):
 
 def test_bad_requests(http):
     assert http.get("/admin/taxpayers/123/csc").status_code == 400
-    assert http.post("/admin/taxpayers/44555666000181/csc", json={"token": "has space"}).status_code == 400
-    assert http.post("/admin/taxpayers/44555666000181/csc", content=b"{nope").status_code == 400
+    r = http.post("/admin/taxpayers/44555666000181/csc", json={"token": "has space"})
+    assert (r.status_code, r.json()["field"]) == (422, "token"), r.text
+    r = http.post("/admin/taxpayers/44555666000181/csc", content=b"{nope")
+    assert (r.status_code, r.json()["field"]) == (422, "body"), r.text
+    r = http.post("/admin/taxpayers/44555666000181/csc", json={"tokn": "ABC"})
+    assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, "tokn", "Extra inputs are not permitted")
     assert http.get("/admin/taxpayers/44555666000181/csc", params={"tpAmb": "3"}).status_code == 400
     assert http.get("/admin/taxpayers/44555666000181/csc", params={"uf": "XX"}).status_code == 400
 

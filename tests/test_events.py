@@ -299,7 +299,11 @@ def test_circulation_evidence_blocks_cancel(issuer, server, kind, cstat):
     assert ev_stat(issuer.cancel(note))[0] == cstat
     assert httpx.delete(f"{server.url}/admin/events/evidence/{note.key}").json()["deleted"] == 1
     assert ev_stat(issuer.cancel(note))[0] == "135"
-    assert httpx.post(f"{server.url}/admin/events/evidence", json={"chNFe": note.key, "kind": "x"}).status_code == 400
+    r = httpx.post(f"{server.url}/admin/events/evidence", json={"chNFe": note.key, "kind": "x"})
+    assert (r.status_code, r.json()["field"]) == (422, "kind"), r.text
+    assert r.json()["reason"] == "kind must be one of ['cte', 'duplicata', 'mdfe', 'passage', 'prorrogacao', 'suframa']"
+    r = httpx.post(f"{server.url}/admin/events/evidence", json={"chNFe": "123", "kind": "cte"})
+    assert (r.status_code, r.json()["field"]) == (422, "chNFe"), r.text
 
 
 # --- lots ---------------------------------------------------------------------------------------------------

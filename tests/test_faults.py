@@ -167,7 +167,7 @@ def test_bad_rules_are_400(admin):
     # a rule body that does not fit the model: 422 naming the field (issue 13)
     for body, field, reason in (
             ({"cstat": 1}, "cstat", "1 is not a code of the catalogue"),
-            ({"operation": "x"}, "", "a rule needs an effect: cstat, latency_ms or drop"),
+            ({"operation": "x"}, "body", "a rule needs an effect: cstat, latency_ms or drop"),
             ({"cstat": 100, "color": "red"}, "color", "Extra inputs are not permitted"),
             ({"drop": "explode"}, "drop", "must be one of ('close', 'timeout')"),
             ({"cstat": 108, "remaining": 0}, "remaining", "Input should be greater than or equal to 1"),
@@ -181,6 +181,36 @@ def test_bad_rules_are_400(admin):
     r = admin.put("/admin/faults/latency", json={"ms": 10, "distribution": "bimodal"})
     assert (r.status_code, r.json()["field"]) == (422, "distribution")
     assert admin.delete("/admin/faults/rules/nope").status_code == 404
+
+
+@pytest.mark.parametrize("method,path", [
+    ("POST", "/admin/faults/rules"), ("POST", "/admin/faults/drop"), ("PUT", "/admin/faults/services"),
+    ("PUT", "/admin/faults/latency"), ("PUT", "/admin/faults/consumption"),
+    ("POST", "/admin/faults/consumption/release"), ("POST", "/admin/faults/clock/advance"),
+    ("PUT", "/admin/state"), ("PUT", "/admin/taxpayers/43506397000109"), ("POST", "/admin/events/evidence"),
+    ("POST", "/admin/taxpayers/43506397000109/csc")])
+def test_invalid_json_is_422_naming_the_body(admin, method, path):
+    # issue 13: every admin body is a model; a body that is not JSON at all names "body", never a bare 400
+    r = admin.request(method, path, content=b'{"uf": "SP",', headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()["field"]) == (422, "body"), r.text
+    assert r.json()["reason"].startswith("invalid JSON: Expecting property name enclosed in double quotes"), r.text
+    r = admin.request(method, path, json=[1, 2])
+    assert (r.status_code, r.json()["reason"]) == (422, "the JSON body must be an object"), r.text
+
+
+def test_release_and_taxpayer_bodies_name_the_unknown_key(admin):
+    r = admin.post("/admin/faults/consumption/release", json={"isuer": "43506397000109"})
+    assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, "isuer", "Extra inputs are not permitted")
+    assert admin.post("/admin/faults/consumption/release", json={"issuer": "43506397000109"}).json() == {"released": 0}
+    assert admin.post("/admin/faults/consumption/release").json() == {"released": 0}
+    r = admin.put("/admin/taxpayers/43506397000109", json={"uf": "SP", "nmae": "X"})
+    assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, "nmae", "Extra inputs are not permitted")
+    r = admin.put("/admin/taxpayers/43506397000109", json={"uf": "SP", "name": "X", "address": {"cMun": [1]}})
+    assert (r.status_code, r.json()["field"]) == (422, "address.cMun"), r.text
+    r = admin.put("/admin/taxpayers/43506397000109", json={"uf": "XX", "name": "X"})
+    assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, "uf", "uf: unknown UF 'XX'"), r.text
+    r = admin.put("/admin/taxpayers/43506397000100", json={"uf": "SP", "name": "X"})
+    assert (r.status_code, r.json()["field"]) == (422, "cnpj"), r.text
 
 
 # --- service state --------------------------------------------------------------------------------------------
@@ -398,7 +428,10 @@ def test_reset_export_import(fsrv, admin, em, soap):
     admin.delete("/admin/faults/rules").raise_for_status()
     r2 = em.authorize()
     assert r2.result.findtext(f"{NS}protNFe/{NS}infProt/{NS}nProt") > nprot
-    assert admin.put("/admin/state", json={"tables": {"nope": {"columns": [], "rows": []}}}).status_code == 400
+    r = admin.put("/admin/state", json={"tables": {"nope": {"columns": [], "rows": []}}})
+    assert (r.status_code, r.json()["field"], r.json()["reason"]) == (422, "tables", "unknown tables: nope"), r.text
+    r = admin.put("/admin/state", json={"tables": {"documents": {"columns": ["key"]}}})
+    assert (r.status_code, r.json()["field"]) == (422, "tables.documents.rows"), r.text
 
 
 def test_state_is_shared_between_workers(pki, tmp_path, fresh_factory, signer):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -49,7 +50,14 @@ SOURCES = ("file", "admin", "generated", "auto")
 
 
 class RegistryError(ValueError):
-    """A taxpayer record that cannot be registered (answered 400 by the admin API, fatal at load)."""
+    """A taxpayer record that cannot be registered (answered 422 by the admin API, fatal at load).
+
+    field: the key at fault (dotted for nested ones), read from the message's first word unless given."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        head = re.match(r"[a-z_]+(?:\.[a-z_]+)?", message)
+        self.field = field or (head.group(0) if head else "body")
 
 
 def _date(value: Any, name: str) -> str | None:
@@ -155,22 +163,22 @@ class Taxpayer:
     @classmethod
     def from_json(cls, data: dict[str, Any], *, source: str = "admin", doc: str | None = None) -> "Taxpayer":
         if not isinstance(data, dict):
-            raise RegistryError("a taxpayer is a JSON/YAML object")
+            raise RegistryError("a taxpayer is a JSON/YAML object", "body")
         given = data.get("cnpj") or data.get("cpf")
         given = None if given is None else "".join(c for c in str(given) if c.isalnum()).upper()
         if doc is not None and given is not None and given != doc:
-            raise RegistryError(f"the body names {given}, the path {doc}")
+            raise RegistryError(f"the body names {given}, the path {doc}", "cnpj")
         doc = doc or given
         if not doc:
-            raise RegistryError("cnpj or cpf is required")
+            raise RegistryError("cnpj or cpf is required", "cnpj")
         if len(doc) == 14:
             if not keys.valid_cnpj(doc):
-                raise RegistryError(f"CNPJ {doc}: invalid check digits")
+                raise RegistryError(f"CNPJ {doc}: invalid check digits", "cnpj")
         elif len(doc) == 11:
             if not keys.valid_cpf(doc):
-                raise RegistryError(f"CPF {doc}: invalid check digits")
+                raise RegistryError(f"CPF {doc}: invalid check digits", "cpf")
         else:
-            raise RegistryError(f"{doc}: a CNPJ has 14 characters, a CPF 11 digits")
+            raise RegistryError(f"{doc}: a CNPJ has 14 characters, a CPF 11 digits", "cnpj")
         uf = str(data.get("uf") or "").upper()
         if uf not in ufs.SIGLAS:
             raise RegistryError(f"uf: unknown UF {data.get('uf')!r}")

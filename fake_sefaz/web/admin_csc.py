@@ -15,18 +15,28 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from fake_sefaz.domain import ufs
 from fake_sefaz.store import csc
-from fake_sefaz.web import error, json_body
+from fake_sefaz.web import BodyError, error, json_body, parse_body, unprocessable
 
 if TYPE_CHECKING:
     from fake_sefaz.server.authorizer import Authorizer
 
 HTTP_STATUS = {"limit": 409, "revoked": 409, "unknown": 404, "invalid": 400}
+
+
+class TokenBody(BaseModel):
+    """POST /admin/taxpayers/{cnpj}/csc: optionally the token to import (else a random one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{1,36}$",
+                              description="a known CSC (1 to 36 letters or digits), e.g. the SEFAZ-AM guide's")
 
 
 def scope_of(auth: "Authorizer", params) -> tuple[int, int]:
@@ -86,14 +96,14 @@ def routes(auth: "Authorizer") -> list[Route]:
     async def request_token(request: Request) -> JSONResponse:
         try:
             base, cUF, tpAmb = scope(request)
-            body = await json_body(request) if (await request.body()).strip() else {}
-            token = body.get("token") or csc.new_token(auth.settings.csc_length, auth.settings.csc_alphabet)
-            if not isinstance(token, str):
-                raise csc.CscError("invalid", "token must be a string")
+            body = parse_body(TokenBody, await json_body(request, optional=True))
+            token = body.token or csc.new_token(auth.settings.csc_length, auth.settings.csc_alphabet)
             now = auth.clock.now().timestamp()
             created = auth.store.run(lambda tx: csc.request_token(tx, base, cUF, tpAmb, now, token))
         except csc.CscError as exc:
             return error(HTTP_STATUS[exc.kind], str(exc))
+        except BodyError as exc:
+            return unprocessable(exc)
         except ValueError as exc:
             return error(400, str(exc))
         return JSONResponse(as_json(created), status_code=201)
@@ -133,8 +143,9 @@ OPENAPI_PATHS = {
         "post": {"summary": "Issue a CSC token (optionally with a given token text)", "tags": ["csc"],
                  "parameters": [_path_param("cnpj"), *_SCOPE],
                  "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                     "type": "object", "properties": {"token": {"type": "string"}}}}}},
-                 "responses": {"201": {"description": "the new token"}, "400": {"description": "invalid"}}}},
+                     "type": "object", "additionalProperties": False, "properties": {"token": {"type": "string"}}}}}},
+                 "responses": {"201": {"description": "the new token"}, "400": {"description": "invalid scope"},
+                               "422": {"description": "a body that does not fit: {error, field, reason}"}}}},
     "/admin/taxpayers/{cnpj}/csc/{id}": {"delete": {
         "summary": "Revoke a CSC token (NFC-e signed with it afterwards get 463)", "tags": ["csc"],
         "parameters": [_path_param("cnpj"), _path_param("id"), *_SCOPE],

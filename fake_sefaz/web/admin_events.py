@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -22,10 +23,27 @@ from fake_sefaz.domain import ufs
 from fake_sefaz.domain.protocol import parse_dh
 from fake_sefaz.rules.events import EVIDENCE_CSTAT
 from fake_sefaz.store import events as evstore
-from fake_sefaz.web import error, json_body
+from fake_sefaz.web import BodyError, error, json_body, parse_body, unprocessable
 
 if TYPE_CHECKING:
     from fake_sefaz.server.authorizer import Authorizer
+
+
+class EvidenceBody(BaseModel):
+    """POST /admin/events/evidence: circulation evidence on a key, which blocks its cancellation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    chNFe: str = Field(pattern=r"^[0-9A-Za-z]{44}$", description="the access key (44 characters)")
+    kind: str = Field(description="passage, cte, mdfe, suframa, duplicata or prorrogacao")
+    reference: str | None = Field(default=None, description="what proves it (a CT-e key, a passage id...)")
+
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in EVIDENCE_CSTAT:
+            raise ValueError(f"kind must be one of {sorted(EVIDENCE_CSTAT)}")
+        return v
 
 
 def voiding_deadline(break_dh: str, cUF: int) -> datetime:
@@ -62,15 +80,10 @@ def gaps(numbers: list[tuple[int, str]], voided: list[tuple[int, int]]) -> list[
 def routes(auth: "Authorizer") -> list[Route]:
     async def add_evidence(request: Request) -> JSONResponse:
         try:
-            data = await json_body(request)
-        except ValueError as exc:
-            return error(400, str(exc))
-        chNFe, kind = str(data.get("chNFe", "")), str(data.get("kind", ""))
-        reference = str(data.get("reference", "") or kind)
-        if len(chNFe) != 44 or not chNFe.isalnum():
-            return error(400, "chNFe must have 44 characters")
-        if kind not in EVIDENCE_CSTAT:
-            return error(400, f"kind must be one of {sorted(EVIDENCE_CSTAT)}")
+            body = parse_body(EvidenceBody, await json_body(request))
+        except BodyError as exc:
+            return unprocessable(exc)
+        chNFe, kind, reference = body.chNFe, body.kind, body.reference or body.kind
         now = auth.clock.now().timestamp()
         auth.store.run(lambda tx: evstore.add_evidence(tx, chNFe, kind, reference, now))
         return JSONResponse({"chNFe": chNFe, "kind": kind, "reference": reference,
@@ -151,7 +164,8 @@ OPENAPI_PATHS = {
     "/admin/events/evidence": {"post": {
         "summary": "Record circulation evidence for a key (blocks its cancellation: 219/220)", "tags": ["events"],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _EVIDENCE}}},
-        "responses": {"201": {"description": "recorded"}, "400": {"description": "invalid body"}}}},
+        "responses": {"201": {"description": "recorded"},
+                      "422": {"description": "a body that does not fit: {error, field, reason}"}}}},
     "/admin/events/evidence/{chNFe}": {
         "get": {"summary": "The circulation evidence of a key", "tags": ["events"],
                 "parameters": [_path_param("chNFe")], "responses": {"200": {"description": "evidence list"}}},

@@ -19,7 +19,7 @@ from fake_sefaz.domain.codes import CATALOGUE
 from fake_sefaz.faults import DROP_MODES, new_rule_id
 from fake_sefaz.domain.clock import MovableClock, clock_state
 from fake_sefaz.store import faults as fstore
-from fake_sefaz.web import error, json_body
+from fake_sefaz.web import BodyError, error, json_body, parse_body, unprocessable
 
 if TYPE_CHECKING:
     from fake_sefaz.server.authorizer import Authorizer
@@ -136,6 +136,28 @@ class ConsumptionBody(BaseModel):
     block_after: Optional[int] = Field(default=None, ge=1)
 
 
+class ReleaseBody(BaseModel):
+    """POST /admin/faults/consumption/release: whose 656 blocks and counters to forget (everyone's when empty)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: Optional[str] = Field(default=None, description="CNPJ/CPF of the caller, as the blocks list it")
+    service: Optional[str] = Field(default=None, description="operation name, e.g. NFeConsultaProtocolo4")
+
+
+class TableDump(BaseModel):
+    """One table of a state dump: its column names and its rows, in column order."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+class StateImportBody(BaseModel):
+    """PUT /admin/state: a dump as GET /admin/state writes it."""
+
+    tables: dict[str, TableDump]
+
+
 class AdvanceBody(BaseModel):
     """POST /admin/faults/clock/advance: how far to move the clock (any of the four, added up)."""
 
@@ -163,28 +185,11 @@ class SetBody(BaseModel):
         return v
 
 
-def _body(model: type[BaseModel], data: dict) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        raise BodyError(err) from None
-
-
-class BodyError(ValueError):
-    """A request body that does not fit its model: answered 422 with the field and the reason."""
-
-    def __init__(self, err: ValidationError) -> None:
-        first = err.errors()[0]
-        self.field = ".".join(str(p) for p in first["loc"])
-        self.reason = str(first["msg"]).removeprefix("Value error, ")
-        super().__init__(f"{self.field}: {self.reason}" if self.field else self.reason)
+_body = parse_body
 
 
 def parse_rule(data: dict, now: datetime, position: int) -> fstore.FaultRule:
-    try:
-        body = RuleBody.model_validate(data)
-    except ValidationError as err:
-        raise BodyError(err) from None
+    body = parse_body(RuleBody, data)
     expires = None
     if body.expires_in_s is not None:
         expires = now.timestamp() + body.expires_in_s
@@ -219,7 +224,7 @@ def routes(auth: "Authorizer") -> list[Route]:
             try:
                 return await fn(request)
             except BodyError as exc:
-                return JSONResponse({"error": str(exc), "field": exc.field, "reason": exc.reason}, status_code=422)
+                return unprocessable(exc)
             except (ValueError, TypeError, KeyError) as exc:
                 return error(400, str(exc))
         return endpoint
@@ -332,8 +337,8 @@ def routes(auth: "Authorizer") -> list[Route]:
         return await get_consumption(request)
 
     async def release(request: Request) -> JSONResponse:
-        data = await json_body(request) if await request.body() else {}
-        n = store.run(lambda tx: fstore.release(tx, data.get("issuer"), data.get("service")))
+        body = parse_body(ReleaseBody, await json_body(request, optional=True))
+        n = store.run(lambda tx: fstore.release(tx, body.issuer, body.service))
         return JSONResponse({"released": n})
 
     # --- clock
@@ -347,7 +352,7 @@ def routes(auth: "Authorizer") -> list[Route]:
 
     def clock_op(op):
         async def endpoint(request: Request) -> JSONResponse:
-            data = await json_body(request) if await request.body() else {}
+            data = await json_body(request, optional=True)
             try:
                 clock = controllable()
             except LookupError:
@@ -387,11 +392,13 @@ def routes(auth: "Authorizer") -> list[Route]:
 
     async def import_state(request: Request) -> JSONResponse:
         data = await json_body(request)
-        tables = data.get("tables")
-        if not isinstance(tables, dict):
-            raise ValueError("expected {\"tables\": {table: {\"columns\": [...], \"rows\": [[...]]}}}")
+        parse_body(StateImportBody, data)  # checked; the store takes the plain dicts
+        tables = data["tables"]
         replace = request.query_params.get("merge", "").lower() not in ("1", "true", "yes")
-        counts = store.run(lambda tx: fstore.import_tables(tx, tables, replace=replace))
+        try:
+            counts = store.run(lambda tx: fstore.import_tables(tx, tables, replace=replace))
+        except ValueError as exc:  # a table or column this store does not have
+            raise BodyError("tables", str(exc)) from None
         return JSONResponse({"imported": counts, "replaced": replace})
 
     H = handler
@@ -458,7 +465,8 @@ STATE_DUMP = _obj({"format": _S, "exported_at": _S, "tables": {"type": "object",
 def _op(summary: str, body: dict | None = None, answer: dict | None = None, tag: str = "faults") -> dict:
     op: dict = {"summary": summary, "tags": [tag], "responses": {
         "200": {"description": "OK", "content": {"application/json": {"schema": answer or {"type": "object"}}}},
-        "400": {"description": "invalid request"}}}
+        "400": {"description": "invalid request"},
+        "422": {"description": "a body that does not fit: {error, field, reason}"}}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     return op

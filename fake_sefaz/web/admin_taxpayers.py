@@ -7,20 +7,70 @@ removes them all. PUT creates or replaces the registration (doc, body.ie). Recor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional, Union
 
+from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fake_sefaz.domain.taxpayers import SITUATIONS, RegistryError, Taxpayer
 from fake_sefaz.store import registry as sql
-from fake_sefaz.web import error, json_body
+from fake_sefaz.web import BodyError, error, json_body, parse_body, unprocessable
 
 if TYPE_CHECKING:
     from fake_sefaz.server.authorizer import Authorizer
 
 MAX_LIMIT = 1000
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressBody(_Closed):
+    xLgr: Optional[str] = None
+    nro: Optional[str] = None
+    xCpl: Optional[str] = None
+    xBairro: Optional[str] = None
+    cMun: Optional[Union[int, str]] = None
+    xMun: Optional[str] = None
+    CEP: Optional[Union[int, str]] = None
+
+
+class SuspensionBody(_Closed):
+    by: Optional[str] = None
+    notified: Optional[bool] = None
+    ban: Optional[bool] = None
+
+
+class AccreditationBody(_Closed):
+    accreditation: Optional[str] = None
+    since: Optional[str] = None
+    revoked: Optional[str] = None
+
+
+class TaxpayerBody(_Closed):
+    """PUT /admin/taxpayers/{doc}: one registration, as docs/readme/registry.md describes it. The shape is
+    checked here (unknown keys, wrong types); the values (check digits, IE of the UF, dates) by the registry."""
+
+    cnpj: Optional[str] = None
+    cpf: Optional[str] = None
+    uf: Optional[str] = None
+    ie: Optional[Union[str, int]] = None
+    name: Optional[str] = None
+    trade_name: Optional[str] = None
+    cnae: Optional[Union[str, int]] = None
+    tax_regime: Optional[str] = None
+    activity_start: Optional[str] = None
+    address: Optional[AddressBody] = None
+    situation: Optional[str] = None
+    situation_since: Optional[str] = None
+    suspension: Optional[SuspensionBody] = None
+    closed_on: Optional[str] = None
+    nfe: Optional[Union[str, AccreditationBody]] = None
+    nfce: Optional[Union[str, AccreditationBody]] = None
+    source: Optional[str] = None  # as GET answers it; ignored (a PUT is always source "admin")
 
 
 def _doc(request: Request) -> str:
@@ -58,9 +108,12 @@ def routes(auth: "Authorizer") -> list[Route]:
         doc = _doc(request)
         try:
             body = await json_body(request)
+            parse_body(TaxpayerBody, body)
             taxpayer = Taxpayer.from_json(body, source="admin", doc=doc)
-        except (ValueError, RegistryError) as exc:
-            return error(400, str(exc))
+        except BodyError as exc:
+            return unprocessable(exc)
+        except RegistryError as exc:
+            return unprocessable(BodyError(exc.field, str(exc)))
 
         def unit(tx) -> bool:
             existed = sql.get(tx, taxpayer.doc, taxpayer.ie) is not None
@@ -169,7 +222,7 @@ OPENAPI_PATHS = {
             "summary": "Create or replace the registration (doc, body.ie)", "tags": ["registry"],
             "parameters": [_DOC_PARAM], "requestBody": {"required": True, "content": _ONE},
             "responses": {"200": {"description": "replaced", "content": _ONE},
-                          "201": {"description": "created", "content": _ONE}, "400": _ERR},
+                          "201": {"description": "created", "content": _ONE}, "422": _ERR},
         },
         "delete": {
             "summary": "Delete the registrations of a CNPJ/CPF (or one, with ?ie=)", "tags": ["registry"],
