@@ -239,56 +239,63 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def identity_from_pfx(path: str, password: str, directory: Path):
-    """An Identity (what the signer and factory take) from an A1 certificate file."""
-    from cryptography import x509
-
-    from fake_sefaz.domain.certificates import identity_of
-    from fake_sefaz.emitter.pki import Identity, _key_pem, _pem, load_pfx
+    """An Identity from an A1 certificate file; a wrong path or password is the person's mistake (exit 2)."""
+    from fake_sefaz.emitter import pki
 
     try:
-        key, cert, chain = load_pfx(path, password)
-    except ValueError:
-        raise UsageError(f"{path}: wrong password or not a PKCS#12 (PFX) file") from None
-    directory.mkdir(parents=True, exist_ok=True)
-    pem, key_file = directory / "certificate.pem", directory / "certificate.key"
-    pem.write_bytes(_pem(cert) + b"".join(_pem(c) for c in chain or ()))
-    key_file.write_bytes(_key_pem(key))
-    cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    razao = (cn[0].value.split(":")[0] if cn else "EMITENTE")
-    return Identity("certificate", identity_of(cert)[0] or "", str(razao), pem, key_file, Path(path))
+        return pki.identity_from_pfx(path, password, directory)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:
+    """A thin wrapper over the pytest collection of the scenario files (tools/scenario_items.py): -k, JUnit XML,
+    progress and the summary are pytest's; this command only turns its flags into pytest arguments."""
+    import contextlib
+    import io
+    import os
     import tempfile
 
-    from fake_sefaz.tools.conformance.runner import Progress, junit, run, select, table
-    from fake_sefaz.tools.conformance.scenario import default_directory, load
-    from fake_sefaz.emitter.pki import ensure_test_pki
+    import pytest
+
+    from fake_sefaz.tools.conformance.scenario import default_directory
+    from fake_sefaz.tools.scenario_items import ConformanceRun
 
     settings = _settings(args)
-    scenarios = select(load(args.scenarios or default_directory()), args.pattern)
-    if args.list:
-        for sc in scenarios:
-            print(f"{sc.name:<50} {','.join(map(str, sorted(sc.codes())))}  {sc.file}")
-        return 0
-    pki = ensure_test_pki(settings.certs_path)
-    with tempfile.TemporaryDirectory(prefix="fake-sefaz-cert-") as tmp:
-        certificate = None
-        if args.certificate:
-            certificate = identity_from_pfx(args.certificate, args.password or "", Path(tmp))
-
-        def settings_factory(directory: Path, **overrides):
-            directory.mkdir(parents=True, exist_ok=True)
-            return settings.replace(database_url=f"sqlite:///{directory}/fake-sefaz.db", data_dir=str(directory),
-                                    certs_dir=str(pki.directory), sqlite_synchronous="NORMAL", **overrides)
-
-        progress = Progress(len(scenarios)) if not args.quiet else None
-        results = run(scenarios, endpoint=args.endpoint, pki=pki, certificate=certificate, uf=settings.uf,
-                      tpAmb=settings.tpAmb, progress=progress, settings_factory=settings_factory, timeout=args.timeout)
-    print(table(results))
-    if args.junit:
-        junit(results, args.junit)
-    return 1 if any(r.status == "failed" for r in results) or not results else 0
+    directory = Path(args.scenarios).resolve() if args.scenarios else default_directory()
+    if not directory.is_dir():
+        raise UsageError(f"--scenarios {directory}: no such directory")
+    with tempfile.TemporaryDirectory(prefix="fake-sefaz-conformance-") as tmp:
+        certificate = identity_from_pfx(args.certificate, args.password or "", Path(tmp)) if args.certificate else None
+        ini = Path(tmp) / "pytest.ini"  # the caller's own pytest configuration stays out of the run
+        ini.write_text("[pytest]\n")
+        argv = [str(directory), "-c", str(ini), "--rootdir", str(directory), "--confcutdir", str(directory),
+                "-p", "no:cacheprovider", "-o", f"fake_sefaz_scenarios={directory.name}",
+                "--sefaz-timeout", str(args.timeout), "-rfEs"]
+        if args.endpoint:
+            argv += ["--sefaz-endpoint", args.endpoint]
+        if args.pattern:
+            argv += ["-k", args.pattern]
+        if args.junit:
+            argv += ["--junitxml", os.path.abspath(args.junit)]
+        if args.quiet:
+            argv += ["-q"]
+        run = ConformanceRun(settings, certificate)
+        if args.list:
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                code = pytest.main([*argv, "--collect-only", "-q"], plugins=[run])
+            if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+                print(out.getvalue(), end="")  # a broken scenario file: pytest's collection error names it
+                return 1
+            for sc in run.collected:
+                print(f"{sc.name:<50} {','.join(map(str, sorted(sc.codes())))}  {sc.file}")
+            return 0
+        code = pytest.main(argv, plugins=[run])
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        print(f"fake-sefaz conformance: no scenario in {directory}" + (f" matches -k {args.pattern!r}"
+                                                                        if args.pattern else ""), file=sys.stderr)
+        return 1
+    return {pytest.ExitCode.OK: 0, pytest.ExitCode.TESTS_FAILED: 1}.get(code, 2)
 
 
 def cmd_registry(args: argparse.Namespace) -> int:

@@ -1,10 +1,12 @@
-"""Progress bars (issue 13): drawn on a terminal, silent in logs and pipes (no carriage-return floods in CI)."""
+"""Progress bars (issue 13): drawn on a terminal, silent in logs and pipes (no carriage-return floods in CI).
+Conformance has no bar of its own any more: its scenarios are pytest items and pytest reports their progress."""
 
 from __future__ import annotations
 
 import io
+import sys
 
-from fake_sefaz.tools.conformance.runner import PASSED, FAILED, Progress, Result
+from fake_sefaz.emitter.corpus import CorpusSpec, make_documents
 
 
 class Terminal(io.StringIO):
@@ -12,21 +14,15 @@ class Terminal(io.StringIO):
         return True
 
 
-def _results():
-    return [Result("a", PASSED, 0.1, set(), ""), Result("b", FAILED, 0.1, set(), "x"), Result("c", PASSED, 0.1, set(), "")]
-
-
-def test_progress_is_silent_off_a_terminal():
+def test_corpus_progress_is_silent_off_a_terminal(pki, monkeypatch):
     log = io.StringIO()
-    bar = Progress(3, stream=log)
-    for r in _results():
-        bar.update(r)
-    assert log.getvalue() == "" and bar.failed == 1
+    monkeypatch.setattr(sys, "stderr", log)
+    docs = make_documents(CorpusSpec(3, certs_dir=str(pki.directory)).resolved(), jobs=1, progress=True)
+    assert len(docs) == 3 and log.getvalue() == ""
 
 
-def test_progress_draws_on_a_terminal():
+def test_corpus_progress_draws_on_a_terminal(pki, monkeypatch):
     tty = Terminal()
-    bar = Progress(3, stream=tty)
-    for r in _results():
-        bar.update(r)
-    assert "3/3" in tty.getvalue() and "failed 1" in tty.getvalue()
+    monkeypatch.setattr(sys, "stderr", tty)
+    make_documents(CorpusSpec(3, certs_dir=str(pki.directory)).resolved(), jobs=1, progress=True)
+    assert "signing:" in tty.getvalue() and "| 0/3 [" in tty.getvalue()  # leave=False clears it at the end

@@ -107,14 +107,31 @@ def test_verbose_shows_the_traceback(tmp_path):
     assert (p.returncode, p.stderr.strip()) == (2, "fake-sefaz registry: /nonexistent.yaml: No such file or directory")
 
 
-def test_conformance_in_process_applies_scenario_settings(tmp_path, capsys):
+def test_conformance_in_process_applies_scenario_settings(tmp_path):
     """`fake-sefaz conformance` in-process builds a scenario's settings like the pytest path: nfce-702 (a UF that
     refuses NFC-e, `settings: {nfce_refused_ufs: SP}`) passes."""
-    from fake_sefaz import cli
+    p = subprocess.run([sys.executable, "-m", "fake_sefaz", "conformance", "-k", "nfce-702",
+                        "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "1 passed, " in p.stdout and " deselected" in p.stdout, p.stdout[-2000:]
 
-    code = cli.main(["conformance", "-q", "-k", "nfce-702", "--data-dir", str(tmp_path)])
-    out = capsys.readouterr().out
-    assert code == 0 and "nfce-702-uf-refuses-nfce  passed" in out and "1 passed, 0 failed" in out
+
+def test_conformance_is_a_wrapper_over_the_pytest_collection(tmp_path):
+    """--list honours pytest's -k; a -k that matches nothing and a wrong certificate are one line each."""
+    p = subprocess.run([sys.executable, "-m", "fake_sefaz", "conformance", "--list", "-k",
+                        "status-107 or (nfce-702 and not fault)", "--data-dir", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    rows = [line.split()[:2] for line in p.stdout.splitlines()]
+    assert (p.returncode, rows) == (0, [["nfce-702-uf-refuses-nfce", "702"], ["status-107-in-operation", "107"]]), \
+        p.stdout + p.stderr
+    p = subprocess.run([sys.executable, "-m", "fake_sefaz", "conformance", "-k", "no-such-scenario",
+                        "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stderr.strip().endswith("matches -k 'no-such-scenario'"), p.stderr
+    bogus = tmp_path / "bogus.pfx"
+    bogus.write_bytes(b"not a pfx")
+    p = subprocess.run([sys.executable, "-m", "fake_sefaz", "conformance", "--certificate", str(bogus),
+                        "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert (p.returncode, p.stderr.strip()) == (
+        2, f"fake-sefaz conformance: {bogus}: wrong password or not a PKCS#12 (PFX) file"), p.stderr
 
 
 def test_every_cli_option_has_help_and_shows_its_default():

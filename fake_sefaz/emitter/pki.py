@@ -265,6 +265,26 @@ def load_pfx(path: str | os.PathLike, password: str | bytes):
     return key, cert, chain
 
 
+def identity_from_pfx(path: str | os.PathLike, password: str, directory: Path) -> "Identity":
+    """An Identity (what the signer and factory take) from the user's own A1 certificate file; its PEM and key
+    are written under `directory`. ValueError with one readable line when the file cannot be opened."""
+    from fake_sefaz.domain.certificates import identity_of
+
+    try:
+        key, cert, chain = load_pfx(path, password)
+    except OSError as err:
+        raise ValueError(f"{path}: {err.strerror}") from None
+    except ValueError:
+        raise ValueError(f"{path}: wrong password or not a PKCS#12 (PFX) file") from None
+    directory.mkdir(parents=True, exist_ok=True)
+    pem, key_file = directory / "certificate.pem", directory / "certificate.key"
+    pem.write_bytes(_pem(cert) + b"".join(_pem(c) for c in chain or ()))
+    key_file.write_bytes(_key_pem(key))
+    cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    razao = (cn[0].value.split(":")[0] if cn else "EMITENTE")
+    return Identity("certificate", identity_of(cert)[0] or "", str(razao), pem, key_file, Path(path))
+
+
 def _pfx_bytes(name: str, key, cert: x509.Certificate, cas: list[x509.Certificate], password: str) -> bytes:
     # Real A1 files use PBES1 3DES + SHA-1 MAC; the OpenSSL 3 default (AES-256/PBKDF2) is unreadable for older
     # emitters (Java 8 before u301, .NET Framework, OpenSSL 1.0), so imitate the legacy format.

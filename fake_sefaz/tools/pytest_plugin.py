@@ -178,6 +178,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sefaz-endpoint", default=None,
                     help="play scenarios/*.yaml against this authorizer (default: in-process fakes)")
     group.addoption("--sefaz-timeout", default=30.0, type=float, help="HTTP timeout per scenario request (s)")
+    group.addoption("--sefaz-certificate", default=None,
+                    help="A1 certificate (PFX) to sign with and issue as, instead of the test PKI's")
+    group.addoption("--sefaz-password", default=None, help="password of --sefaz-certificate")
 
 
 def pytest_configure(config: pytest.Config) -> None:

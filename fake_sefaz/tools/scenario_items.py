@@ -1,7 +1,8 @@
 """Scenario files as pytest items (issue 13): `pytest scenarios/` plays every scenario of scenarios/*.yaml against
 in-process fakes (one per distinct `settings`), `pytest scenarios/ --sefaz-endpoint URL` against any authorizer.
--k, -x, --junitxml, --lf and parallel plugins come from pytest; `fake-sefaz conformance` stays for shells without
-pytest. Loaded by the fake_sefaz pytest plugin (tools/pytest_plugin.py)."""
+-k, -x, --junitxml, --lf and parallel plugins come from pytest; `fake-sefaz conformance` is a thin wrapper that runs
+this collection with its own settings and certificate (ConformanceRun). Loaded by the fake_sefaz pytest plugin
+(tools/pytest_plugin.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,26 @@ from fake_sefaz.tools.conformance.runner import FAILED, SKIPPED, Target, probe, 
 from fake_sefaz.tools.conformance.scenario import Scenario, ScenarioError, load_file
 
 TARGETS_KEY = pytest.StashKey["Targets"]()
+BASE_SETTINGS_KEY = pytest.StashKey[Any]()  # Settings the in-process fakes start from (conformance's CLI settings)
+CERTIFICATE_KEY = pytest.StashKey[Any]()  # the user's own A1 Identity, signer and issuer of the scenarios
+
+
+class ConformanceRun:
+    """The plugin object `fake-sefaz conformance` hands to pytest.main: its resolved settings and certificate
+    reach the targets, and the scenarios collected are kept (for --list)."""
+
+    def __init__(self, settings: Any, certificate: Any = None) -> None:
+        self.settings = settings
+        self.certificate = certificate
+        self.collected: list[Scenario] = []
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[BASE_SETTINGS_KEY] = self.settings
+        if self.certificate is not None:
+            config.stash[CERTIFICATE_KEY] = self.certificate
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = [item.scenario for item in session.items if isinstance(item, ScenarioItem)]
 
 
 class Targets:
@@ -30,7 +51,19 @@ class Targets:
         self._tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="fake-sefaz-scenarios-")))
         self._pki: Any = None
         self._targets: dict[str, Target] = {}
-        self._certs_dir = config.getini("fake_sefaz_certs_dir") or str(self._tmp / "certs")
+        self._base = config.stash.get(BASE_SETTINGS_KEY, None)
+        self._certs_dir = (str(self._base.certs_path) if self._base is not None else
+                           config.getini("fake_sefaz_certs_dir") or str(self._tmp / "certs"))
+        self.certificate = config.stash.get(CERTIFICATE_KEY, None)
+        pfx = config.getoption("sefaz_certificate")
+        if self.certificate is None and pfx:
+            from fake_sefaz.emitter.pki import identity_from_pfx
+
+            try:
+                self.certificate = identity_from_pfx(pfx, config.getoption("sefaz_password") or "",
+                                                     self._tmp / "certificate")
+            except ValueError as err:
+                raise pytest.UsageError(f"--sefaz-certificate {err}") from None
 
     def pki(self):
         if self._pki is None:
@@ -48,7 +81,7 @@ class Targets:
                 health = probe(self.endpoint, self.http)
                 target = Target(self.endpoint.rstrip("/"), self.pki(), uf=(health or {}).get("uf") or "SP",
                                 tpAmb=int((health or {}).get("tpAmb") or 2), is_fake=health is not None,
-                                timeout=self.timeout)
+                                certificate=self.certificate, timeout=self.timeout)
                 if health is not None:
                     clock = self.http.get(target.url + "/admin/faults/clock").json()
                     target.clock_control = bool(clock.get("controllable"))
@@ -62,11 +95,13 @@ class Targets:
 
             directory = self._tmp / f"s{len(self._targets)}"
             directory.mkdir(parents=True)
-            settings = load_settings(env={}, data_dir=str(directory), certs_dir=str(self.pki().directory),
-                                     sqlite_synchronous="NORMAL").replace(**sc.settings)
+            base = self._base if self._base is not None else load_settings(env={})
+            settings = base.replace(database_url=f"sqlite:///{directory}/fake-sefaz.db", data_dir=str(directory),
+                                    certs_dir=str(self.pki().directory), sqlite_synchronous="NORMAL",
+                                    **sc.settings)
             srv = self._stack.enter_context(ThreadedServer(settings=settings, clock=ControlledClock()))
             self._targets[key] = Target(srv.url, self.pki(), uf=settings.uf, tpAmb=settings.tpAmb, is_fake=True,
-                                        timeout=self.timeout)
+                                        certificate=self.certificate, timeout=self.timeout)
         return self._targets[key]
 
     def close(self) -> None:

@@ -1,5 +1,6 @@
-"""The conformance runner: plays scenarios/*.yaml against the in-process server (default) or any endpoint
-(a real homologação, another fake), prints a table with a progress bar, writes JUnit XML.
+"""The scenario player: plays one scenario of scenarios/*.yaml against a target (an in-process fake, a running
+fake-sefaz, a real homologação). Collection, -k, progress, reports and JUnit XML are pytest's: the scenario files
+are pytest items (tools/scenario_items.py) and `fake-sefaz conformance` is a thin wrapper over that collection.
 
 Scenarios that need the fake's admin API (faults, clock, stored state, X-Fake-Sefaz-* headers) are skipped
 against an endpoint without /admin/health; scenarios with their own `settings` are skipped against an endpoint
@@ -13,17 +14,12 @@ from decimal import Decimal, InvalidOperation
 import copy
 import random
 import re
-import sys
-import tempfile
 import time
 import traceback
 import unicodedata
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any, Callable, Iterable
-from xml.etree import ElementTree as ET
+from typing import Any, Iterable
 
 import httpx
 from lxml import etree
@@ -664,23 +660,6 @@ def _json(r: httpx.Response) -> Any:
 
 # --- running a suite ---------------------------------------------------------------------------------------------
 
-def select(scenarios: list[Scenario], pattern: str | None) -> list[Scenario]:
-    """-k: substring of the name (or file), 'not x', 'a or b' (a small subset of pytest's -k)."""
-    if not pattern:
-        return scenarios
-
-    def match(sc: Scenario, expr: str) -> bool:
-        expr = expr.strip()
-        if " or " in expr:
-            return any(match(sc, e) for e in expr.split(" or "))
-        if " and " in expr:
-            return all(match(sc, e) for e in expr.split(" and "))
-        if expr.startswith("not "):
-            return not match(sc, expr[4:])
-        return expr in sc.name or expr in sc.file
-    return [s for s in scenarios if match(s, pattern)]
-
-
 def run_scenario(sc: Scenario, target: Target, http: httpx.Client) -> Result:
     start = time.monotonic()
     if sc.needs_fake and not target.is_fake:
@@ -723,92 +702,3 @@ def probe(url: str, http: httpx.Client) -> dict | None:
         return r.json() if r.status_code == 200 and r.json().get("status") == "ok" else None
     except (httpx.HTTPError, ValueError):
         return None
-
-
-class Progress:
-    """A progress bar (tqdm) drawn only on a terminal: in CI logs and pipes it stays silent (no \\r lines)."""
-
-    def __init__(self, total: int, stream=None) -> None:
-        from tqdm import tqdm
-
-        self.failed = 0
-        self._bar = tqdm(total=total, file=stream if stream is not None else sys.stderr, unit="scenario",
-                         disable=None, dynamic_ncols=True)
-
-    def update(self, result: Result) -> None:
-        self.failed += result.status == FAILED
-        self._bar.set_postfix_str(f"failed {self.failed} {result.name[:40]}", refresh=False)
-        self._bar.update(1)
-        if self._bar.n >= self._bar.total:
-            self._bar.close()
-
-
-def table(results: list[Result]) -> str:
-    w = max([len(r.name) for r in results] + [8])
-    lines = [f"{'scenario':<{w}}  {'result':<7}  {'time':>6}  codes", "-" * (w + 30)]
-    for r in results:
-        lines.append(f"{r.name:<{w}}  {r.status:<7}  {r.seconds:6.2f}  {','.join(map(str, sorted(r.codes)))}")
-        if r.status != PASSED and r.message:
-            lines.append(f"{'':<{w}}    -> {r.message.splitlines()[0][:200]}")
-    counts = {s: sum(r.status == s for r in results) for s in (PASSED, FAILED, SKIPPED)}
-    lines.append(f"{counts[PASSED]} passed, {counts[FAILED]} failed, {counts[SKIPPED]} skipped")
-    return "\n".join(lines)
-
-
-def junit(results: list[Result], path: str | Path, suite: str = "fake-sefaz-conformance") -> None:
-    ts = ET.Element("testsuite", name=suite, tests=str(len(results)),
-                    failures=str(sum(r.status == FAILED for r in results)),
-                    skipped=str(sum(r.status == SKIPPED for r in results)),
-                    time=f"{sum(r.seconds for r in results):.3f}")
-    for r in results:
-        tc = ET.SubElement(ts, "testcase", classname=f"scenarios.{Path(r.file).stem}", name=r.name, time=f"{r.seconds:.3f}")
-        if r.status == FAILED:
-            ET.SubElement(tc, "failure", message=r.message.splitlines()[0][:500] if r.message else "failed").text = r.message
-        elif r.status == SKIPPED:
-            ET.SubElement(tc, "skipped", message=r.message)
-    root = ET.Element("testsuites")
-    root.append(ts)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-
-
-def run(scenarios: list[Scenario], *, endpoint: str | None = None, pki=None, certificate=None,
-        uf: str | None = None, tpAmb: int | None = None, progress: Progress | None = None,
-        settings_factory: Callable[..., Any] | None = None, timeout: float = 30.0) -> list[Result]:
-    """Play scenarios against `endpoint`, or against in-process servers (one per distinct `settings`)."""
-    results: list[Result] = []
-    with ExitStack() as stack:
-        http = stack.enter_context(httpx.Client(timeout=timeout))
-        if endpoint:
-            health = probe(endpoint, http)
-            target = Target(endpoint.rstrip("/"), pki, uf=(health or {}).get("uf") or uf or "SP",
-                            tpAmb=int((health or {}).get("tpAmb") or tpAmb or 2), is_fake=health is not None,
-                            certificate=certificate, timeout=timeout)
-            if health is not None:
-                clock = _json(http.get(target.url + "/admin/faults/clock"))
-                target.clock_control = bool(clock.get("controllable"))
-            for sc in scenarios:
-                if sc.settings:
-                    res = Result(sc.name, SKIPPED, 0.0, sc.codes(), f"needs server settings {sc.settings}", sc.file)
-                else:
-                    res = run_scenario(sc, target, http)
-                results.append(res)
-                if progress:
-                    progress.update(res)
-            return results
-        from fake_sefaz.domain.clock import ControlledClock
-        from fake_sefaz.server.serve import ThreadedServer
-
-        servers: dict[str, Target] = {}
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fake-sefaz-conformance-")))
-        for sc in scenarios:
-            key = repr(sorted(sc.settings.items()))
-            if key not in servers:
-                settings = settings_factory(tmp / f"s{len(servers)}", **sc.settings)
-                srv = stack.enter_context(ThreadedServer(settings=settings, clock=ControlledClock()))
-                servers[key] = Target(srv.url, pki, uf=settings.uf, tpAmb=settings.tpAmb, is_fake=True,
-                                      certificate=certificate, timeout=timeout)
-            res = run_scenario(sc, servers[key], http)
-            results.append(res)
-            if progress:
-                progress.update(res)
-    return results
