@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/fake-sefaz serve
+	$(BIN)/fake-sefaz serve --tls-port 8443
 
 test: $(STAMP)
 	-sh scripts/install-browser.sh

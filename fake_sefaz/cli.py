@@ -44,10 +44,31 @@ def _settings(args: argparse.Namespace, **extra):
 def cmd_serve(args: argparse.Namespace) -> int:
     from fake_sefaz.server.serve import serve
 
-    settings = _settings(args)
+    settings = _settings(args, tls_port=getattr(args, "tls_port", None))
+    listeners = []
+    if settings.http_enabled:
+        listeners.append(f"http://{settings.host}:{settings.port}/")
+    if settings.tls_port:
+        from fake_sefaz.server.tls import server_context, server_files
+
+        server_context(settings)  # a certificate or key that cannot be used: one line, before the banner
+        listeners.append(f"https://{settings.host}:{settings.tls_port}/ (server certificate "
+                         f"{server_files(settings)[0]}, client certificate required)")
+    if not listeners:
+        raise UsageError("http_enabled=false and no tls_port: nothing to listen on")
     print(f"fake-sefaz: UF {settings.uf}, tpAmb {settings.tpAmb}, {settings.database_url}, "
-          f"{settings.workers} worker(s) on http://{settings.host}:{settings.port}/", flush=True)
+          f"{settings.workers} worker(s) on {' and '.join(listeners)}", flush=True)
     serve(settings)
+    return 0
+
+
+def cmd_hosts(args: argparse.Namespace) -> int:
+    """The /etc/hosts lines of hosts mode: every real SEFAZ web-service host pointed at the fake."""
+    from fake_sefaz.domain import hosts
+
+    print("# fake-sefaz hosts mode: real SEFAZ web-service hostnames -> the fake (remove to reach the real ones)")
+    for line in hosts.hosts_file_lines(args.address):
+        print(line)
     return 0
 
 
@@ -61,16 +82,45 @@ def cmd_certs(args: argparse.Namespace) -> int:
         ident = pki.identity(name)
         rows.append({"name": name, "cnpj": ident.cnpj, "pfx": str(ident.pfx_path), "pem": str(ident.pem_path)})
     print(json.dumps({"directory": str(pki.directory), "password": pki.password,
-                      "trust_anchors": [str(p) for p in pki.trust_anchor_files], "identities": rows}, indent=2))
+                      "trust_anchors": [str(p) for p in pki.trust_anchor_files],
+                      "ca_bundle": str(pki.ca_bundle_file),
+                      "server": {"pem": str(pki.server_cert_file), "key": str(pki.server_key_file)},
+                      "identities": rows}, indent=2))
     return 0
 
 
 def _client(args: argparse.Namespace):
+    """The SOAP client of the flow commands. Over https:// it presents a client certificate (mutual TLS, as the
+    real authorizers demand): --certificate PFX, else the test identity (--identity, default emitente); and it
+    trusts --ca, else the test CA bundle (the fake's server certificate)."""
+    import ssl
+
+    import httpx
+
     from fake_sefaz.emitter.client import SoapClient
     from fake_sefaz.tools.flow import base_url
 
-    return SoapClient(base_url(args.url), version=args.soap, zipped=getattr(args, "zip", False),
-                      timeout=args.timeout)
+    url = base_url(args.url)
+    if "://" not in url:
+        raise UsageError(f"--url {args.url}: give a scheme, e.g. http://127.0.0.1:8080 or https://localhost:8443")
+    http = None
+    if url.startswith("https://"):
+        from fake_sefaz.emitter.pki import ensure_test_pki
+
+        settings = _settings(args)
+        pki = ensure_test_pki(settings.certs_path)
+        ca = getattr(args, "ca", None) or str(pki.ca_bundle_file)
+        try:
+            ctx = ssl.create_default_context(cafile=ca)
+        except (OSError, ssl.SSLError) as err:
+            raise UsageError(f"--ca {ca}: not a PEM file of CA certificates ({err})") from None
+        if getattr(args, "certificate", None):
+            ident = identity_from_pfx(args.certificate, args.password or "", Path(settings.data_dir) / "client-cert")
+        else:
+            ident = pki.identity(getattr(args, "identity", None) or "emitente")
+        ctx.load_cert_chain(str(ident.pem_path), str(ident.key_path))
+        http = httpx.Client(verify=ctx, timeout=args.timeout)
+    return SoapClient(url, version=args.soap, zipped=getattr(args, "zip", False), timeout=args.timeout, http=http)
 
 
 def _signer(args: argparse.Namespace, settings):
@@ -370,7 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="port to listen on, 1-65535 [FAKE_SEFAZ_PORT, default 8080]")
     s.add_argument("--workers", type=int, help="worker processes [FAKE_SEFAZ_WORKERS, default 1]")
     s.add_argument("--database-url", help=DATABASE_HELP)
+    s.add_argument("--tls-port", type=int, help="also serve HTTPS with mutual TLS on this port, 0 for none "
+                                                "[FAKE_SEFAZ_TLS_PORT, default 0]")
     s.set_defaults(func=cmd_serve)
+
+    h = sub.add_parser("hosts", help="print the /etc/hosts lines that point the real SEFAZ hostnames at the fake")
+    h.add_argument("--address", default="127.0.0.1", help="address the names should resolve to")
+    h.set_defaults(func=cmd_hosts)
 
     c = sub.add_parser("certs", help="make (once) and list the test CA and e-CNPJ certificates")
     common(c)
@@ -382,6 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the authorizer's base URL (a URL ending in a service name is accepted)")
         sp.add_argument("--soap", type=int, choices=(11, 12), default=12, help="SOAP version")
         sp.add_argument("--timeout", type=float, default=30.0, help="HTTP timeout per request (seconds)")
+        sp.add_argument("--certificate", help="https: A1 certificate (PFX) to present as TLS client certificate "
+                                              "(default: the test identity's)")
+        sp.add_argument("--password", help="password of --certificate")
+        sp.add_argument("--ca", help="https: PEM file of the CAs to trust for the server certificate "
+                                     "(default: the test CA bundle, <certs>/ca-bundle.pem)")
         out = sp.add_mutually_exclusive_group()
         out.add_argument("--xml", action="store_true", help="print the raw SOAP answer(s)")
         out.add_argument("--json", action="store_true", help="print one JSON object per answer, for scripts")

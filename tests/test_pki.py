@@ -40,8 +40,10 @@ def test_files_exist_and_manifest(pki):
         assert ident.pfx_path.name == f"{name}.pfx" and ident.pfx_path.is_file()
         assert pki.manifest["identities"][name]["cnpj"] == ident.cnpj
     assert pki.manifest["password"] == pki.password == "1234"
-    assert [p.name for p in pki.trust_anchor_files] == ["ca-root.pem", "ca-intermediate.pem"]
-    assert [p.name for p in pki.crl_files] == ["crl-intermediate.pem"]
+    assert [p.name for p in pki.trust_anchor_files] == ["ca-root.pem", "ca-intermediate.pem", "ca-lcr-vencida.pem"]
+    assert [p.name for p in pki.crl_files] == ["crl-intermediate.pem", "crl-lcr-vencida.pem"]
+    for f in ("server.pem", "server.key", "ca-bundle.pem"):  # the HTTPS listener's certificate (issue 14)
+        assert (d / f).is_file(), f
     with pytest.raises(KeyError):
         pki.identity("transmissor")
 
@@ -132,9 +134,14 @@ def test_chain_verifies(pki):
     root, inter = pki.root.cert, pki.intermediate.cert
     root.verify_directly_issued_by(root)
     inter.verify_directly_issued_by(root)
+    stale = x509.load_pem_x509_certificate((pki.directory / "ca-lcr-vencida.pem").read_bytes())
+    stale.verify_directly_issued_by(root)
     for name in pki.names:
-        if name != "estrangeiro":
+        if name not in ("estrangeiro", "lcr-vencida"):
             pki.identity(name).cert.verify_directly_issued_by(inter)
+    pki.identity("lcr-vencida").cert.verify_directly_issued_by(stale)
+    assert x509.load_pem_x509_crl((pki.directory / "crl-lcr-vencida.pem").read_bytes()).next_update_utc < \
+        pki.identity("lcr-vencida").cert.not_valid_after_utc
     for ca in (root, inter):
         assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert pki.identity("emitente").cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False

@@ -36,6 +36,14 @@ def test_plugin_fixture_values(pytester):
         def test_then_clean(fake_sefaz):
             assert fake_sefaz.admin("GET", "/admin/faults/rules") == []
             assert abs(fake_sefaz.admin("GET", "/admin/faults/clock")["offset_s"]) < 5
+
+        def test_https_with_mutual_tls(fake_sefaz):
+            from fake_sefaz.emitter.client import cons_stat_serv
+
+            assert fake_sefaz.tls_urls["NFeStatusServico4"].startswith("https://127.0.0.1:")
+            assert fake_sefaz.https_client().call(cons_stat_serv(2, 35)).cStat == "107"
+            refused = fake_sefaz.https_client("expirado").call(cons_stat_serv(2, 35))
+            assert refused.status == 403 and b"403 - Forbidden" in refused.body
     """)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)

@@ -106,3 +106,28 @@ def test_openapi_covers_every_admin_route(server):
     served = {(m, path) for path, methods in walk(web.routes) if path.startswith("/admin") for m in methods}
     assert len(served) > 40
     assert sorted((m, p) for m, p in served if m not in doc.get(p, {})) == []
+
+
+def test_request_log_names_the_tls_caller(pki, tmp_path, lines):
+    """Over HTTPS the log line carries the transmitter's CNPJ (issue 14), and a refused certificate its code."""
+    import ssl
+
+    import httpx
+
+    def over_tls(identity):
+        ctx = ssl.create_default_context(cafile=str(pki.ca_bundle_file))
+        ident = pki.identity(identity)
+        ctx.load_cert_chain(str(ident.pem_path), str(ident.key_path))
+        c = SoapClient(srv.tls_url, http=httpx.Client(verify=ctx, timeout=10))
+        try:
+            return c.call(cons_stat_serv(2, 35))
+        finally:
+            c.close()
+
+    with ThreadedServer(settings=server_settings(pki, tmp_path, request_log="text"), tls=True) as srv:
+        assert over_tls("emitente").cStat == "107"
+        assert over_tls("expirado").status == 403
+    cnpj = pki.identity("emitente").cnpj
+    assert re.fullmatch(rf"NFeStatusServico4 uf=35 mod=- cStat=107 http=200 [\d.]+ms from=127\.0\.0\.1 cert={cnpj}",
+                        lines[0]), lines[0]
+    assert re.fullmatch(r"- uf=- mod=- cStat=403 \(281\) http=403 [\d.]+ms from=127\.0\.0\.1 cert=-", lines[1]), lines[1]

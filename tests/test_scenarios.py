@@ -128,11 +128,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served(pki, tmp_path):
-    """`fake-sefaz serve --workers 2` in its own processes, faults and clock shared through the store."""
+    """`fake-sefaz serve --workers 2` in its own processes, faults and clock shared through the store, with an HTTPS
+    listener (the supervisor hands TLS connections to the workers too)."""
     port = _free_port()
     env = {**os.environ, "FAKE_SEFAZ_CLOCK_CONTROL": "1", "FAKE_SEFAZ_SQLITE_SYNCHRONOUS": "NORMAL"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "fake_sefaz.cli", "serve", "--port", str(port), "--workers", "2",
+         "--tls-port", str(_free_port()),
          "--data-dir", str(tmp_path / "data"), "--certs-dir", str(pki.directory)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

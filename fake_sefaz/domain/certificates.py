@@ -16,7 +16,7 @@ from typing import Iterable
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
 from fake_sefaz.domain.codes import Rejection
 
@@ -37,6 +37,9 @@ class SignerInfo:
     chain_ok: bool
     icp_policy: bool
     issuer_der: bytes = b""  # issuer_name.public_bytes(), computed once with the cached facts (~20 us a call)
+    is_ca: bool = False  # Basic Constraints CA=true: never an end entity (group A, A01)
+    client_auth: bool = True  # Extended Key Usage allows TLS client authentication, or is absent (A01)
+    version3: bool = True  # X.509 v3 (A01)
 
 
 def _der_string(value: bytes) -> str:
@@ -80,6 +83,21 @@ def _has_icp_policy(cert: x509.Certificate) -> bool:
     except x509.ExtensionNotFound:
         return False
     return any(p.policy_identifier.dotted_string.startswith(ICP_POLICY_PREFIX) for p in policies)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _client_auth(cert: x509.Certificate) -> bool:
+    try:
+        usages = cert.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE).value
+    except x509.ExtensionNotFound:
+        return True  # no restriction
+    return any(u == ExtendedKeyUsageOID.CLIENT_AUTH for u in usages)
 
 
 def load_pem_or_der_certs(path: Path) -> list[x509.Certificate]:
@@ -144,7 +162,8 @@ class TrustStore:
                 not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
                 serial=cert.serial_number, issuer_name=cert.issuer,
                 chain_ok=self._chain_ok(cert), icp_policy=_has_icp_policy(cert),
-                issuer_der=cert.issuer.public_bytes(),
+                issuer_der=cert.issuer.public_bytes(), is_ca=_is_ca(cert), client_auth=_client_auth(cert),
+                version3=cert.version == x509.Version.v3,
             )
         except (ValueError, TypeError):
             return None

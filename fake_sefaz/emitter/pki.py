@@ -8,6 +8,7 @@ DOC-ICP-04 profile closely enough that code reading real certificates reads thes
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import random
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
+from typing import Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -23,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from fake_sefaz.domain import hosts
 from fake_sefaz.domain.keys import cnpj_dvs, cpf_dvs
 
 # ICP-Brasil otherName OIDs in the SubjectAltName of an e-CNPJ (DOC-ICP-04 §7.1.2.3).
@@ -35,18 +38,20 @@ ICP_BRASIL_POLICY_ARC = "2.16.76.1.2."
 ICP_A1_TEST_POLICY = x509.ObjectIdentifier("2.16.76.1.2.1.99")
 
 MANIFEST = "pki.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 3  # 2: the TLS server certificate (server.pem, server.key); 3: the stale-CRL AC
 RSA_BITS = 2048
 
 ROOT_FILE = "ca-root.pem"
 INTERMEDIATE_FILE = "ca-intermediate.pem"
 CRL_FILE = "crl-intermediate.pem"
 FOREIGN_ROOT_FILE = "foreign-root.pem"
+STALE_AC_FILE = "ca-lcr-vencida.pem"
+STALE_CRL_FILE = "crl-lcr-vencida.pem"
 
 # Identity name -> what makes it special. The order is the generation order.
 IDENTITY_NAMES = (
     "emitente", "emitente-filial", "outro", "expirado", "futuro", "estrangeiro",
-    "sem-cnpj", "cn-only", "revogado", "sem-politica",
+    "sem-cnpj", "cn-only", "revogado", "sem-politica", "lcr-vencida",
 )
 
 # An existing directory is regenerated once its valid leaves get this close to their not_after.
@@ -241,6 +246,38 @@ def make_ecnpj(issuer, razao: str, cnpj: str, not_before: datetime, not_after: d
     return key, builder.sign(issuer.private_key, hashes.SHA256())
 
 
+def make_server_cert(issuer, names: Iterable[str], not_before: datetime, not_after: datetime
+                     ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A TLS server certificate for the fake: every name in `names` as a SAN (IP addresses as IP SANs), server
+    authentication only. Real emitters verify the hostname against it (Java, .NET, Node), hence the real hosts."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+    sans: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            sans.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            sans.append(x509.DNSName(name))
+    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "BR"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fake-sefaz"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(issuer.cert.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before).not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.cert.public_key()), critical=False)
+        .sign(issuer.private_key, hashes.SHA256())
+    )
+    return key, cert
+
+
 def make_crl(issuer, revoked_serials: list[int], last_update: datetime, next_update: datetime
              ) -> x509.CertificateRevocationList:
     builder = (
@@ -356,12 +393,28 @@ class TestPKI:
 
     @property
     def trust_anchor_files(self) -> tuple[Path, ...]:
-        """The PEM files a server should trust: the root and the intermediate (never the foreign root)."""
-        return (self.root.cert_path, self.intermediate.cert_path)
+        """The PEM files a server should trust: the root and its two ACs (never the foreign root)."""
+        return (self.root.cert_path, self.intermediate.cert_path, self.directory / self.manifest["ca"]["stale_ac"])
+
+    @property
+    def server_cert_file(self) -> Path:
+        """The TLS server certificate chain (leaf + intermediate), SANs: localhost, 127.0.0.1, ::1, every real
+        SEFAZ host (domain/hosts.py)."""
+        return self.directory / self.manifest["server"]["pem"]
+
+    @property
+    def server_key_file(self) -> Path:
+        return self.directory / self.manifest["server"]["key"]
+
+    @property
+    def ca_bundle_file(self) -> Path:
+        """Root + intermediate in one PEM file: what a client trusts to verify the fake's server certificate."""
+        return self.directory / self.manifest["server"]["ca_bundle"]
 
     @property
     def crl_files(self) -> tuple[Path, ...]:
-        return (self.directory / self.manifest["ca"]["crl"],)
+        """The intermediate's CRL (lists "revogado") and the stale AC's, past its nextUpdate ("lcr-vencida": 286/296)."""
+        return (self.directory / self.manifest["ca"]["crl"], self.directory / self.manifest["ca"]["stale_crl"])
 
     def load_crl(self) -> x509.CertificateRevocationList:
         return x509.load_pem_x509_crl(self.crl_files[0].read_bytes())
@@ -370,7 +423,7 @@ class TestPKI:
 def _manifest_usable(directory: Path, manifest: dict) -> bool:
     if manifest.get("version") != MANIFEST_VERSION:
         return False
-    files = [v for k, v in manifest["ca"].items()]
+    files = [v for k, v in manifest["ca"].items()] + list(manifest.get("server", {}).values())
     for entry in manifest["identities"].values():
         files += [entry["pem"], entry["key"], entry["pfx"]]
     if not all((directory / f).is_file() for f in files):
@@ -433,7 +486,11 @@ def _generate(directory: Path, password: str, rng: random.Random) -> dict:
     foreign_key, foreign_cert = make_ca(_ca_name("Foreign Test Root CA", "Not ICP-Brasil", org="Foreign Test PKI",
                                                  country="US"), now - day, now + 20 * year, path_length=1)
     foreign = _Issuer(foreign_cert, foreign_key)
-    issuers = {"intermediate": intermediate, "foreign": foreign}
+    # An AC of the same root whose CRL is past its nextUpdate: its leaves fail A04 (286) and E05 (296), nothing else
+    stale_key, stale_cert = make_ca(_ca_name("AC Fake-SEFAZ LCR Vencida", "Secretaria da Receita Federal do Brasil - RFB"),
+                                    now - day, now + 15 * year, issuer=root, path_length=0)
+    stale = _Issuer(stale_cert, stale_key)
+    issuers = {"intermediate": intermediate, "foreign": foreign, "stale": stale}
 
     cnpj_a = _random_cnpj(rng)
     cnpj_a_branch = cnpj_a[:8] + "0002" + cnpj_dvs(cnpj_a[:8] + "0002")
@@ -454,6 +511,7 @@ def _generate(directory: Path, password: str, rng: random.Random) -> dict:
         _Plan("cn-only", razao_a, cnpj_a, *valid, options={"cnpj_oid": False}),
         _Plan("revogado", razao_a, cnpj_a, *valid),
         _Plan("sem-politica", razao_a, cnpj_a, *valid, options={"icp_policy": False}),
+        _Plan("lcr-vencida", razao_a, cnpj_a, *valid, issuer="stale"),
     ]
     responsible_cpf = f"{rng.randrange(10**8, 10**9)}"
     responsible_cpf += cpf_dvs(responsible_cpf)
@@ -463,6 +521,7 @@ def _generate(directory: Path, password: str, rng: random.Random) -> dict:
         "intermediate": INTERMEDIATE_FILE, "intermediate_key": "ca-intermediate.key.pem",
         "crl": CRL_FILE,
         "foreign_root": FOREIGN_ROOT_FILE, "foreign_root_key": "foreign-root.key.pem",
+        "stale_ac": STALE_AC_FILE, "stale_ac_key": "ca-lcr-vencida.key.pem", "stale_crl": STALE_CRL_FILE,
     }
     _write(directory / ROOT_FILE, _pem(root_cert))
     _write(directory / ca_files["root_key"], _key_pem(root_key))
@@ -477,7 +536,7 @@ def _generate(directory: Path, password: str, rng: random.Random) -> dict:
         issuer = issuers[plan.issuer]
         key, cert = make_ecnpj(issuer, plan.razao, plan.cnpj, plan.not_before, plan.not_after,
                                responsible_cpf=responsible_cpf, **plan.options)
-        chain = [issuer.cert] if plan.issuer == "foreign" else [inter_cert, root_cert]
+        chain = [issuer.cert] if plan.issuer == "foreign" else [issuer.cert, root_cert]
         files = {"pem": f"{plan.name}.pem", "key": f"{plan.name}.key.pem", "pfx": f"{plan.name}.pfx"}
         # <name>.pem is leaf + its issuing CA, the way TLS clients and most emitters expect a chain file.
         _write(directory / files["pem"], _pem(cert) + _pem(issuer.cert))
@@ -491,8 +550,19 @@ def _generate(directory: Path, password: str, rng: random.Random) -> dict:
             "not_before": plan.not_before.isoformat(), "not_after": plan.not_after.isoformat(),
         }
 
+    server_key, server_cert = make_server_cert(intermediate, (*hosts.san_names(), *hosts.LOCAL_NAMES[1:]),
+                                               now - day, valid[1])
+    server_files = {"pem": "server.pem", "key": "server.key", "ca_bundle": "ca-bundle.pem"}
+    _write(directory / server_files["pem"], _pem(server_cert) + _pem(inter_cert))
+    _write(directory / server_files["key"], _key_pem(server_key))
+    _write(directory / server_files["ca_bundle"], _pem(root_cert) + _pem(inter_cert))
+
     crl = make_crl(intermediate, revoked, now - day, now + 10 * year)
     _write(directory / CRL_FILE, crl.public_bytes(serialization.Encoding.PEM))
+    _write(directory / STALE_AC_FILE, _pem(stale_cert))
+    _write(directory / ca_files["stale_ac_key"], _key_pem(stale_key))
+    stale_crl = make_crl(stale, [], now - 30 * day, now - day)  # nextUpdate yesterday: not usable
+    _write(directory / STALE_CRL_FILE, stale_crl.public_bytes(serialization.Encoding.PEM))
 
     manifest = {
         "version": MANIFEST_VERSION,
@@ -500,6 +570,7 @@ def _generate(directory: Path, password: str, rng: random.Random) -> dict:
         "valid_until": valid[1].isoformat(),
         "password": password,
         "ca": ca_files,
+        "server": server_files,
         "identities": identities,
     }
     _write(directory / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))

@@ -7,6 +7,9 @@ is by payload, not by URL. Admin API and web portal (later issues) hang off `ext
 from __future__ import annotations
 
 import asyncio
+import functools
+import hmac
+import ipaddress
 import json
 import logging
 import sys
@@ -14,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
+from fake_sefaz.domain import hosts
 from fake_sefaz.server.authorizer import Answer, Authorizer
 from fake_sefaz.server.settings import Settings, load_settings
 from fake_sefaz.soap import codec
@@ -46,6 +50,20 @@ async def _send(send: Send, answer: Answer, extra_headers: list[tuple[bytes, byt
     await send({"type": "http.response.body", "body": answer.body})
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    for k, v in scope.get("headers", ()):
+        if k.lower() == name:
+            return v.decode("latin-1")
+    return None
+
+
+# IIS's answer to a Host header it has no site for (HTTP Error 400. The request hostname is invalid.)
+INVALID_HOSTNAME = (b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">\r\n'
+                    b'<HTML><HEAD><TITLE>Bad Request</TITLE>\r\n<META HTTP-EQUIV="Content-Type" Content="text/html; '
+                    b'charset=us-ascii"></HEAD>\r\n<BODY><h2>Bad Request - Invalid Hostname</h2>\r\n<hr><p>HTTP Error '
+                    b'400. The request hostname is invalid.</p>\r\n</BODY></HTML>\r\n')
+
+
 class _DroppedOnPurpose(logging.Filter):
     """uvicorn logs an error when an answer is cut; a dropped answer (faults) is cut on purpose."""
 
@@ -76,6 +94,17 @@ class FakeSefazApp:
             return
         method = scope["method"]
         path = scope.get("path", "/")
+        host = _header(scope, b"host")
+        if hosts.looks_like_sefaz(host):
+            # a *.gov.br name no SEFAZ uses (a typo in the emitter's table): IIS answers 400 for a Host it has no
+            # binding for, before anything else
+            await _send(send, Answer(400, "text/html; charset=us-ascii", INVALID_HOSTNAME))
+            return
+        if path.startswith("/admin") and not self._admin_allowed(scope):
+            await _send(send, Answer(403, "application/json", json.dumps({
+                "error": "the admin API answers loopback clients only; set admin_token (FAKE_SEFAZ_ADMIN_TOKEN) "
+                         "and send Authorization: Bearer <token> from elsewhere"}).encode()))
+            return
         query = scope.get("query_string", b"").decode("latin-1").lower()
         if method == "GET" and query.split("&")[0] in ("wsdl", "singlewsdl"):
             answer = self.authorizer.wsdl(path, self._address(scope))
@@ -98,6 +127,17 @@ class FakeSefazApp:
             await self.fallback(scope, receive, send)
             return
         await _send(send, Answer(404, "text/plain; charset=utf-8", b"fake-sefaz: POST SOAP here, or GET ?wsdl\n"))
+
+    def _admin_allowed(self, scope: Scope) -> bool:
+        """The admin API can wipe the store: loopback clients, or anyone with the configured token (issue 14)."""
+        token = self.authorizer.settings.admin_token
+        if token and hmac.compare_digest(_header(scope, b"authorization") or "", f"Bearer {token}"):
+            return True
+        client = (scope.get("client") or ("",))[0]
+        try:
+            return ipaddress.ip_address(client).is_loopback
+        except ValueError:
+            return client in ("", "testclient")  # a Unix socket or an in-process test client has no address
 
     def _landing(self, scope: Scope) -> bytes:
         """GET /: the services with their URLs and WSDLs, the portal pages and the admin API."""
@@ -135,7 +175,7 @@ class FakeSefazApp:
     def _log_request(self, answer: Answer, started: float, scope: Scope) -> None:
         facts = dict(answer.facts or {"service": "", "uf": "", "model": "", "cStat": "", "prot": ""})
         facts.update(http=answer.status, ms=round((time.perf_counter() - started) * 1000, 1),
-                     caller=(scope.get("client") or ("-",))[0], certificate=scope.get("fake_sefaz.caller_cnpj", ""))
+                     caller=(scope.get("client") or ("-",))[0], certificate=facts.get("certificate", ""))
         if self.authorizer.settings.request_log == "json":
             self._request_log.info(json.dumps(facts))
         else:
@@ -157,14 +197,14 @@ class FakeSefazApp:
                                     int(headers.get("content-length", "0") or 0) > 0 else 400)
             await _send(send, Answer(fault.http_status, codec.CONTENT_TYPES[version], codec.fault(fault)))
             return
+        call = functools.partial(self.authorizer.answer_soap, body, content_type, headers.get("soapaction"), path,
+                                 headers, tls=scope.get("scheme") == "https", peer_der=scope.get("fake_sefaz.peer_der"))
         if self._executor is None:
             # Inline: the handler is CPU-bound and short (~1-2 ms); measured faster than a thread hand-off
             # (docs/decisions/0007-perf-defaults.md, setting soap_executor).
-            answer = self.authorizer.answer_soap(body, content_type, headers.get("soapaction"), path, headers)
+            answer = call()
         else:
-            loop = asyncio.get_running_loop()
-            answer = await loop.run_in_executor(self._executor, self.authorizer.answer_soap, body, content_type,
-                                                headers.get("soapaction"), path, headers)
+            answer = await asyncio.get_running_loop().run_in_executor(self._executor, call)
         if self._request_log is not None:
             self._log_request(answer, started, scope)
         # Faults (issue 6). The unit of work has committed inside answer_soap: what follows only delays or loses

@@ -108,15 +108,17 @@ class Authorizer:
         self.backend.nfe_pipeline = rules
 
     # --- the SOAP path
-    def acting(self, path: str) -> tuple[int, int]:
-        return self.dispatcher.acting(path)
+    def acting(self, path: str, host: str | None = None) -> tuple[int, int]:
+        return self.dispatcher.acting(path, host)
 
     def wsdl(self, path: str, address: str) -> Answer | None:
         return self.dispatcher.wsdl(path, address)
 
     def answer_soap(self, body: bytes, content_type: str | None, soapaction: str | None, path: str,
-                    headers: Mapping[str, str] | None = None, caller=None) -> Answer:
-        return self.dispatcher.answer_soap(body, content_type, soapaction, path, headers, caller)
+                    headers: Mapping[str, str] | None = None, caller=None, *, tls: bool = False,
+                    peer_der: bytes | None = None) -> Answer:
+        return self.dispatcher.answer_soap(body, content_type, soapaction, path, headers, caller, tls=tls,
+                                           peer_der=peer_der)
 
     def close(self) -> None:
         self.store.close()

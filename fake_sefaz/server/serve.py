@@ -3,7 +3,10 @@ on a free port, in a thread, for the pytest plugin and the tests (same app, same
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
 import socket
 import threading
 import time
@@ -12,7 +15,7 @@ from typing import Any
 import uvicorn
 
 from fake_sefaz.server.app import FakeSefazApp, build_app
-from fake_sefaz.server.settings import Settings, as_env
+from fake_sefaz.server.settings import Settings, SettingsError, as_env
 
 
 def prepare(settings: Settings) -> None:
@@ -31,43 +34,110 @@ def prepare(settings: Settings) -> None:
         store.close()
 
 
+class QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signals to whoever runs it beside others (run_listeners)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[override]
+        yield
+
+
+def http_config(app: Any, **kw: Any) -> uvicorn.Config:
+    return uvicorn.Config(app, log_level="warning", access_log=False, **kw)
+
+
+def tls_config(app: Any, settings: Settings, **kw: Any) -> uvicorn.Config:
+    """The HTTPS listener's config: mutual TLS (server/tls.py), the peer certificate handed to the app."""
+    from fake_sefaz.server.tls import peer_protocol_class, server_context
+
+    context = server_context(settings)  # built now: a bad certificate file stops `serve` before anything listens
+    return uvicorn.Config(app, log_level="warning", access_log=False, http=peer_protocol_class(),
+                          ssl_context_factory=lambda _config, _default: context, **kw)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise OSError(err.errno, f"cannot listen on {host}:{port}: {err.strerror}"
+                      + (" (ports below 1024 need root or CAP_NET_BIND_SERVICE, see the README)" if port < 1024
+                         else "")) from None
+    sock.listen(2048)
+    return sock
+
+
+def build_servers(app: Any, settings: Settings, sockets: dict[str, socket.socket]) -> list[tuple[Any, Any]]:
+    """(server, socket) for each listener: plain HTTP and/or HTTPS, one app (one authorizer) behind both. Only
+    the first runs the app's lifespan, so the store is opened and closed once."""
+    out: list[tuple[Any, Any]] = []
+    if "http" in sockets:
+        out.append((QuietServer(http_config(app, lifespan="on")), sockets["http"]))
+    if "https" in sockets:
+        out.append((QuietServer(tls_config(app, settings, lifespan="off" if out else "on")), sockets["https"]))
+    return out
+
+
+async def run_listeners(servers: list[tuple[Any, Any]], handle_signals: bool = True) -> None:
+    loop = asyncio.get_running_loop()
+    if handle_signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s, _ in servers])
+    await asyncio.gather(*(s.serve(sockets=[sock]) for s, sock in servers))
+
+
 def serve(settings: Settings) -> None:
     prepare(settings)
+    if settings.tls_port:
+        from fake_sefaz.server.tls import server_context
+
+        server_context(settings)  # a bad certificate or key: one line, before anything listens
+    sockets = {}
+    if settings.http_enabled:
+        sockets["http"] = listen(settings.host, settings.port)
+    if settings.tls_port:
+        sockets["https"] = listen(settings.host, settings.tls_port)
     if settings.workers <= 1:
-        uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                    access_log=False, lifespan="on")
+        asyncio.run(run_listeners(build_servers(build_app(settings), settings, sockets)))
         return
     # Several processes: each worker builds its own backend from the FAKE_SEFAZ_* environment.
     os.environ.update(as_env(settings))
     from fake_sefaz.server.workers import handoff_supported, serve_workers
 
-    if handoff_supported():  # connections dealt evenly to the workers (fake_sefaz/server/workers.py, decision 0008)
-        code = serve_workers(settings.host, settings.port, settings.workers)
-        if code:
-            raise SystemExit(code)
-        return
-    uvicorn.run("fake_sefaz.server.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="warning", access_log=False, lifespan="on")
+    if not handoff_supported():
+        raise SettingsError("workers > 1 needs Unix-socket descriptor hand-off (Linux, macOS): use workers = 1 here")
+
+    code = serve_workers(sockets, settings.workers)  # connections dealt evenly (server/workers.py, decision 0008)
+    if code:
+        raise SystemExit(code)
 
 
 class ThreadedServer:
-    """The app served by uvicorn in a background thread on 127.0.0.1 and a free port."""
+    """The app served by uvicorn in a background thread on 127.0.0.1 and a free port (and, with tls=True, an
+    HTTPS port with mutual TLS beside it)."""
 
     def __init__(self, app: FakeSefazApp | None = None, settings: Settings | None = None, clock: Any = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0) -> None:
         self.app = app or build_app(settings, clock=clock)
         self.host = host
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self.port = self._sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+        self._sockets = {"http": listen(host, port)}
+        if tls:
+            self._sockets["https"] = listen(host, tls_port)
+        self.port = self._sockets["http"].getsockname()[1]
+        self.tls_port = self._sockets["https"].getsockname()[1] if tls else None
+        self._servers = build_servers(self.app, self.app.authorizer.settings, self._sockets)
+        self._thread = threading.Thread(target=lambda: asyncio.run(run_listeners(self._servers, False)), daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def tls_url(self) -> str | None:
+        return f"https://{self.host}:{self.tls_port}" if self.tls_port else None
 
     @property
     def authorizer(self):
@@ -76,16 +146,18 @@ class ThreadedServer:
     def start(self) -> "ThreadedServer":
         self._thread.start()
         deadline = time.monotonic() + 15
-        while not self._server.started:
+        while not all(s.started for s, _ in self._servers):
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("in-process fake-sefaz server did not start")
             time.sleep(0.01)
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        for s, _ in self._servers:
+            s.should_exit = True
         self._thread.join(timeout=15)
-        self._sock.close()
+        for sock in self._sockets.values():
+            sock.close()
 
     def __enter__(self) -> "ThreadedServer":
         return self.start()

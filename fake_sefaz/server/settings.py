@@ -113,6 +113,22 @@ class Settings:
                                                           "UF, model, cStat, milliseconds, caller): off, text or "
                                                           "json (JSON lines)")
     sqlite_synchronous: SyncMode = setting("FULL", "FULL survives power loss; NORMAL survives process crashes only")
+    # --- HTTPS with mutual TLS, hosts mode, the admin API's door (issue 14)
+    tls_port: Annotated[int, Field(ge=0, le=65535)] = setting(0, "HTTPS port `serve` also listens on, with the "
+                                                              "emitter's certificate as TLS client certificate "
+                                                              "(0: no HTTPS)")
+    http_enabled: bool = setting(True, "also serve plain HTTP on `port` (false: HTTPS only, on tls_port)")
+    tls_cert_file: Annotated[str, AfterValidator(_file_or_empty)] = setting("", "PEM server certificate chain for "
+                                                                           "HTTPS; empty: the test PKI's server.pem "
+                                                                           "(SANs: localhost and every real SEFAZ host)")
+    tls_key_file: Annotated[str, AfterValidator(_file_or_empty)] = setting("", "PEM private key of tls_cert_file")
+    tls_client_errors: Literal["refuse", "cstat"] = setting("refuse", "a transmitter certificate that fails group A "
+                                                            "(missing, expired, revoked, no CNPJ/CPF, not ICP-Brasil): "
+                                                            "\"refuse\" answers HTTP 403 as the IIS hosts do (an "
+                                                            "untrusted chain is refused in the handshake); \"cstat\" "
+                                                            "answers 280-286 inside the service's own response")
+    admin_token: str = setting("", "the admin API (/admin) answers loopback clients only; with a token it also "
+                               "answers others that send Authorization: Bearer <token>")
     # --- certificates
     certs_dir: str = setting("", "where `fake-sefaz certs` writes the test PKI; default <data_dir>/certs")
     trust_test_ca: bool = setting(True, "trust the test CA made by `fake-sefaz certs`")

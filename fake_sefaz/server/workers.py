@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import selectors
 import signal
 import socket
 import threading
@@ -34,25 +35,31 @@ def handoff_supported() -> bool:
 class HandoffServer(uvicorn.Server):
     """A uvicorn server that listens on nothing and serves the connections the supervisor sends it."""
 
-    def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
+    def __init__(self, config: uvicorn.Config, channel: socket.socket, tls: Any = None) -> None:
         super().__init__(config)
         self._channel = channel
+        self._tls = tls  # (ssl context, protocol class) for connections from the HTTPS listener, else None
         self._adopting: set[asyncio.Task] = set()  # connections being set up (the loop keeps only weak refs)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
         config = self.config
 
-        def create_protocol(_loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Protocol:
-            # The same protocol uvicorn builds for a listening socket (uvicorn.Server.startup).
-            return config.http_protocol_class(  # type: ignore[call-arg]
-                config=config, server_state=self.server_state, app_state=self.lifespan.state, _loop=_loop)
+        def factory_of(cls: Any):
+            def create_protocol(_loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Protocol:
+                # The same protocol uvicorn builds for a listening socket (uvicorn.Server.startup).
+                return cls(config=config, server_state=self.server_state, app_state=self.lifespan.state, _loop=_loop)
+            return create_protocol
 
+        factories = {b"c": (factory_of(config.http_protocol_class), None)}
+        if self._tls is not None:
+            context, protocol_class = self._tls
+            factories[b"t"] = (factory_of(protocol_class), context)
         loop = asyncio.get_running_loop()
         self._channel.setblocking(False)
-        loop.add_reader(self._channel.fileno(), self._receive, loop, create_protocol)
+        loop.add_reader(self._channel.fileno(), self._receive, loop, factories)
 
-    def _receive(self, loop: asyncio.AbstractEventLoop, factory: Any) -> None:
+    def _receive(self, loop: asyncio.AbstractEventLoop, factories: dict) -> None:
         try:
             data, fds, _flags, _addr = socket.recv_fds(self._channel, 16, 8)
         except (BlockingIOError, InterruptedError):
@@ -63,10 +70,11 @@ class HandoffServer(uvicorn.Server):
             loop.remove_reader(self._channel.fileno())
             self.should_exit = True
             return
+        factory, context = factories.get(data[:1], factories[b"c"])
         for fd in fds:
             sock = socket.socket(fileno=fd)
             sock.setblocking(False)
-            task = loop.create_task(loop.connect_accepted_socket(factory, sock))
+            task = loop.create_task(loop.connect_accepted_socket(factory, sock, ssl=context))
             self._adopting.add(task)
             task.add_done_callback(self._adopted)
 
@@ -86,8 +94,16 @@ class HandoffServer(uvicorn.Server):
 
 def _worker_main(channel: socket.socket) -> None:
     # Settings come from the FAKE_SEFAZ_* environment that serve() set before starting the workers.
+    from fake_sefaz.server.settings import load_settings
+
     config = uvicorn.Config("fake_sefaz.server.app:create_app", **_UVICORN)
-    HandoffServer(config, channel).run()
+    settings = load_settings()
+    tls = None
+    if settings.tls_port:
+        from fake_sefaz.server.tls import peer_protocol_class, server_context
+
+        tls = (server_context(settings), peer_protocol_class())
+    HandoffServer(config, channel, tls).run()
 
 
 class Supervisor:
@@ -98,8 +114,8 @@ class Supervisor:
     QUICK_DEATH_S = 5.0
     QUICK_DEATHS_MAX = 3
 
-    def __init__(self, listener: socket.socket, count: int) -> None:
-        self.listener = listener
+    def __init__(self, listeners: dict[str, socket.socket], count: int) -> None:
+        self.listeners = listeners  # "http" and/or "https": each accepted connection is tagged with its listener
         self.count = count
         self._ctx = multiprocessing.get_context("spawn")
         self._procs: list[Any] = [None] * count
@@ -139,8 +155,8 @@ class Supervisor:
         if not self._stop.is_set():
             self._start(i)
 
-    def _hand(self, conn: socket.socket) -> bool:
-        """Give conn to the next worker that can take it now; False if none could."""
+    def _hand(self, conn: socket.socket, tag: bytes = b"c") -> bool:
+        """Give conn to the next worker that can take it now; False if none could. tag: b"t" from HTTPS."""
         for _ in range(self.count):
             i = self._next
             self._next = (self._next + 1) % self.count
@@ -148,7 +164,7 @@ class Supervisor:
             if channel is None:
                 continue
             try:
-                socket.send_fds(channel, [b"c"], [conn.fileno()])
+                socket.send_fds(channel, [tag], [conn.fileno()])
                 return True
             except (BlockingIOError, InterruptedError):
                 continue  # its queue is full: busy, try the next one
@@ -160,31 +176,40 @@ class Supervisor:
         for i in range(self.count):
             self._start(i)
         previous = {s: signal.signal(s, lambda *_: self._stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
-        self.listener.settimeout(0.5)
+        selector = selectors.DefaultSelector()
+        for name, listener in self.listeners.items():
+            listener.setblocking(False)
+            selector.register(listener, selectors.EVENT_READ, b"t" if name == "https" else b"c")
         try:
             while not self._stop.is_set():
-                try:
-                    conn, _addr = self.listener.accept()
-                except TimeoutError:
+                ready = selector.select(timeout=0.5)
+                if not ready:
                     self._check_workers()
                     continue
-                except OSError as exc:
-                    # A client that reset before accept (ECONNABORTED), or no descriptor left (EMFILE): neither
-                    # may stop the server. The pause lets descriptors free up instead of spinning.
-                    log.warning("accept failed: %s", exc)
-                    self._stop.wait(0.01)
-                    continue
-                try:
-                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                except OSError:  # already reset by the client: nothing to hand over
-                    conn.close()
-                    continue
-                while not self._hand(conn) and not self._stop.is_set():
-                    self._stop.wait(0.005)  # every worker's queue is full: wait for one to drain
-                conn.close()  # the worker has its own descriptor now
+                for key, _ in ready:
+                    try:
+                        conn, _addr = key.fileobj.accept()  # type: ignore[union-attr]
+                    except (BlockingIOError, InterruptedError):
+                        continue  # another wake-up took it
+                    except OSError as exc:
+                        # A client that reset before accept (ECONNABORTED), or no descriptor left (EMFILE): neither
+                        # may stop the server. The pause lets descriptors free up instead of spinning.
+                        log.warning("accept failed: %s", exc)
+                        self._stop.wait(0.01)
+                        continue
+                    try:
+                        conn.setblocking(True)
+                        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    except OSError:  # already reset by the client: nothing to hand over
+                        conn.close()
+                        continue
+                    while not self._hand(conn, key.data) and not self._stop.is_set():
+                        self._stop.wait(0.005)  # every worker's queue is full: wait for one to drain
+                    conn.close()  # the worker has its own descriptor now
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            selector.close()
             self._shutdown()
         return self.exit_code
 
@@ -194,7 +219,8 @@ class Supervisor:
                 self._restart(i)
 
     def _shutdown(self) -> None:
-        self.listener.close()
+        for listener in self.listeners.values():
+            listener.close()
         for proc in self._procs:
             if proc is not None and proc.is_alive():
                 proc.terminate()  # uvicorn finishes the requests in flight on SIGTERM
@@ -209,9 +235,7 @@ class Supervisor:
                 channel.close()
 
 
-def serve_workers(host: str, port: int, count: int) -> int:
-    """Run the supervisor until SIGTERM/SIGINT (0) or until the workers cannot start (1). The workers read their
-    settings from the FAKE_SEFAZ_* environment, which they inherit."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=2048)
-    return Supervisor(listener, count).run()
+def serve_workers(listeners: dict[str, socket.socket], count: int) -> int:
+    """Run the supervisor on the listening sockets ("http", "https") until SIGTERM/SIGINT (0) or until the workers
+    cannot start (1). The workers read their settings from the FAKE_SEFAZ_* environment, which they inherit."""
+    return Supervisor(listeners, count).run()

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Mapping
 
 from lxml import etree
 
-from fake_sefaz.domain import ufs
+from fake_sefaz.domain import hosts, ufs
+from fake_sefaz.domain.certificates import SignerInfo
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.xml import Parsers
 from fake_sefaz.faults import FaultEngine, FaultHeaderError
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules.message import MESSAGE_RULES, MessageContext
+from fake_sefaz.rules.transmitter import TransmitterContext, check_transmitter
 from fake_sefaz.services import Service, by_hint, by_path, by_root
 from fake_sefaz.services.context import Request
 from fake_sefaz.soap import codec, wsdl
@@ -55,9 +57,22 @@ class Dispatcher:
         return self._by_root.get(root)
 
     # --- routing helpers
-    def acting(self, path: str) -> tuple[int, int]:
-        """(cUF, tpAmb) this request is answered for: words of the URL path, else the settings."""
+    def acting(self, path: str, host: str | None = None, payload: etree._Element | None = None) -> tuple[int, int]:
+        """(cUF, tpAmb) this request is answered for. A real SEFAZ hostname decides (hosts mode, domain/hosts.py):
+        a UF's own host acts as that UF, a virtual or national host for the payload's UF when it serves it; any
+        other host: words of the URL path (/homologacao/SP/...), else the settings."""
         settings = self.backend.settings
+        real = hosts.host_of(host)
+        if real is not None:
+            if real.authorizer in ufs.SIGLAS:
+                return ufs.SIGLAS[real.authorizer], real.tpAmb
+            served = hosts.VIRTUAL_SERVES.get(real.authorizer)
+            asked = payload_uf(payload)
+            if served is None:  # the national hosts (AN): whichever UF or organ the message names
+                return asked or ufs.AMBIENTE_NACIONAL, real.tpAmb
+            if asked is not None and ufs.sigla_of(asked) in served:
+                return asked, real.tpAmb
+            return ufs.SIGLAS[served[0]], real.tpAmb  # a UF it does not serve: the message rules answer 226
         cUF, tpAmb = settings.cUF, settings.tpAmb
         for word in path.split("/"):
             w = word.lower()
@@ -74,15 +89,30 @@ class Dispatcher:
         return Answer(200, "text/xml; charset=utf-8", wsdl.render(service.wsdl_file, address))
 
     # --- the SOAP path
+    def transmitter(self, peer_der: bytes | None) -> tuple[SignerInfo | None, Rejection | None]:
+        """The TLS client certificate as the trust store reads it, and the first group-A rule it fails."""
+        info = self.backend.trust.inspect(peer_der) if peer_der else None
+        ctx = TransmitterContext(info=info, trust=self.backend.trust, now=self.backend.clock.now())
+        return info, check_transmitter(ctx)
+
     def answer_soap(self, body: bytes, content_type: str | None, soapaction: str | None, path: str,
-                    headers: Mapping[str, str] | None = None, caller=None) -> Answer:
+                    headers: Mapping[str, str] | None = None, caller=None, *, tls: bool = False,
+                    peer_der: bytes | None = None) -> Answer:
+        """tls: the request came over HTTPS, with peer_der as its client certificate (None: it sent none). Group A
+        then judges that certificate: a failure is the IIS 403 page, or (tls_client_errors=cstat) its cStat."""
         request_id = uuid.uuid4().hex[:12]
+        refused: Rejection | None = None
+        if tls:
+            caller, refused = self.transmitter(peer_der)
+            if refused is not None and self.backend.settings.tls_client_errors == "refuse":
+                return Answer(403, "text/html", IIS_403, facts={"service": "", "uf": "", "model": "",
+                                                               "cStat": f"403 ({refused.cstat})", "prot": ""})
         try:
             soap = codec.decode(body, content_type=content_type, soapaction=soapaction, parsers=self.parsers,
                                 max_data_bytes=self.backend.settings.max_message_bytes)
         except codec.SoapFault as fault:
             return Answer(fault.http_status, codec.CONTENT_TYPES[fault.version], codec.fault(fault))
-        cUF, tpAmb = self.acting(path)
+        cUF, tpAmb = self.acting(path, (headers or {}).get("host"), soap.payload)
         service = self._by_root.get(etree.QName(soap.payload).localname) if soap.payload is not None else None
         if service is None:
             service = by_hint(self.services, soap.hints, soap.wrapper_ns) or by_path(self.services, path)
@@ -94,6 +124,11 @@ class Dispatcher:
             return Answer(400, codec.CONTENT_TYPES[soap.version], codec.fault(fault))
         req = Request(self.backend, self.backend.clock.now(), cUF, tpAmb, soap, request_id, path, caller=caller)
         delay_s, drop = 0.0, ""
+        if refused is not None:  # tls_client_errors=cstat: group A answers inside the service's own return
+            result = service.reject(req, refused)
+            return Answer(200, codec.CONTENT_TYPES[soap.version],
+                          codec.encode(soap.version, service.wsdl_ns, result, service.wrappers),
+                          facts=_facts(service.name, cUF, soap.payload, result))
         try:
             # Faults (QA's controls): paused service, 656, forced outcome, latency, dropped answer.
             try:
@@ -108,6 +143,8 @@ class Dispatcher:
             log.exception("request %s: unexpected error in %s", request_id, service.name)
             result = service.reject(req, Rejection(999, f"[id:{request_id}]"))
         facts = _facts(service.name, cUF, soap.payload, result) if self.backend.settings.request_log != "off" else None
+        if facts is not None and caller is not None:
+            facts["certificate"] = caller.cnpj or caller.cpf or ""
         return Answer(200, codec.CONTENT_TYPES[soap.version],
                       codec.encode(soap.version, service.wsdl_ns, result, service.wrappers),
                       delay_s=delay_s, drop=drop, facts=facts)
@@ -129,6 +166,34 @@ class Dispatcher:
         if rejection is not None:
             return service.reject(req, rejection)
         return service.handle(req, soap.payload)
+
+
+def payload_uf(payload: etree._Element | None) -> int | None:
+    """The UF (IBGE code) a message names: cUF, the organ of an event, the key's or receipt's first two digits,
+    a ConsCad's UF sigla. None when it names none (or an unreadable payload)."""
+    if payload is None:
+        return None
+    n = "{http://www.portalfiscal.inf.br/nfe}"
+    for path in (f"{n}cUF", f"{n}NFe/{n}infNFe/{n}ide/{n}cUF", f"{n}infInut/{n}cUF", f"{n}evento/{n}infEvento/{n}cOrgao",
+                 f"{n}chNFe", f"{n}nRec", f"{n}infCons/{n}UF"):
+        text = (payload.findtext(path) or "").strip()
+        if len(text) >= 2:
+            if text[:2].isdigit() and int(text[:2]) in ufs.CODES | {ufs.AMBIENTE_NACIONAL}:
+                return int(text[:2])
+            if text.upper() in ufs.SIGLAS:
+                return ufs.SIGLAS[text.upper()]
+    return None
+
+
+# What IIS answers a request whose client certificate it does not accept (SP, BA, SVRS: reference §1.3)
+IIS_403 = (b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+           b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\r\n<html xmlns="http://www.w3.org/1999/xhtml">\r\n'
+           b'<head>\r\n<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"/>\r\n'
+           b'<title>403 - Forbidden: Access is denied.</title>\r\n</head>\r\n<body>\r\n<div id="header"><h1>Server '
+           b'Error</h1></div>\r\n<div id="content">\r\n <div class="content-container"><fieldset>\r\n  '
+           b'<h2>403 - Forbidden: Access is denied.</h2>\r\n  <h3>You do not have permission to view this directory '
+           b'or page using the credentials that you supplied.</h3>\r\n </fieldset></div>\r\n</div>\r\n</body>\r\n'
+           b'</html>\r\n')
 
 
 def _facts(service: str, cUF: int, payload: etree._Element | None, result: etree._Element) -> dict:

@@ -31,6 +31,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -368,11 +369,23 @@ def _read_requests(path: Path) -> list[bytes]:
     return out
 
 
+def _client_tls(files: str) -> ssl.SSLContext | None:
+    """"ca,cert,key" (PEM paths) -> a client context for the fake's HTTPS listener; "" -> plain HTTP."""
+    if not files:
+        return None
+    ca, cert, key = files.split(",")
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
 async def _load(port: int, requests: list[bytes], concurrency: int, seconds: float, expect: bytes,
-                reuse: bool, rate: float = 0.0) -> dict:
+                reuse: bool, rate: float = 0.0, tls: ssl.SSLContext | None = None, fresh: bool = False) -> dict:
     """N keep-alive connections, each sending the next request as soon as the previous answer is read (closed
     loop), or, with `rate`, on a fixed schedule of `rate` requests/s spread over the connections (open loop:
-    latency counts from the scheduled instant, so a server falling behind shows its queueing delay)."""
+    latency counts from the scheduled instant, so a server falling behind shows its queueing delay).
+    tls: over HTTPS with that client context; fresh: a new connection (a full handshake) for every request, as
+    emitters that do not keep connections alive do."""
     latencies: list[int] = []
     failures = 0
     status_errors = 0
@@ -392,10 +405,16 @@ async def _load(port: int, requests: list[bytes], concurrency: int, seconds: flo
     interval_ns = int(concurrency / rate * 1e9) if rate else 0
     start_ns = pc() + 20_000_000
 
+    async def connect():
+        if tls is None:
+            return await asyncio.open_connection("127.0.0.1", port)
+        return await asyncio.open_connection("127.0.0.1", port, ssl=tls, server_hostname="localhost")
+
     async def conn(k: int) -> None:
         nonlocal failures, status_errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await connect()
         scheduled = start_ns + (interval_ns * k) // max(concurrency, 1)
+        first = True
         try:
             while time.perf_counter() < deadline:
                 if interval_ns:
@@ -407,6 +426,10 @@ async def _load(port: int, requests: list[bytes], concurrency: int, seconds: flo
                     return
                 t0 = scheduled if interval_ns else pc()
                 scheduled += interval_ns
+                if fresh and not first:  # the handshake counts in this request's latency
+                    writer.close()
+                    reader, writer = await connect()
+                first = False
                 writer.write(req)
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = 0
@@ -433,8 +456,10 @@ async def _load(port: int, requests: list[bytes], concurrency: int, seconds: flo
 
 
 def client_main(argv: list[str]) -> int:
-    """`python -m fake_sefaz.tools.bench client PORT FILE CONCURRENCY SECONDS EXPECT REUSE`: prints one JSON line."""
-    port, path, conc, secs, expect, reuse, rate = argv
+    """`python -m fake_sefaz.tools.bench client PORT FILE CONCURRENCY SECONDS EXPECT REUSE RATE [TLS FILES]`: prints
+    one JSON line. TLS: "keepalive" or "fresh"; FILES: "ca,cert,key"."""
+    port, path, conc, secs, expect, reuse, rate = argv[:7]
+    mode, files = (argv[7], argv[8]) if len(argv) > 8 else ("", "")
     try:
         import uvloop  # noqa: F401
 
@@ -442,15 +467,17 @@ def client_main(argv: list[str]) -> int:
     except ImportError:
         pass
     result = asyncio.run(_load(int(port), _read_requests(Path(path)), int(conc), float(secs), expect.encode(),
-                               reuse == "1", float(rate)))
+                               reuse == "1", float(rate), tls=_client_tls(files), fresh=mode == "fresh"))
+    if mode:
+        result["tls"] = mode
     print(json.dumps(result), flush=True)
     return 0
 
 
 def _run_client(port: int, requests_file: Path, concurrency: int, seconds: float, expect: str, reuse: bool,
-                pin: str | None, rate: float = 0.0) -> dict:
+                pin: str | None, rate: float = 0.0, tls: tuple[str, str] | None = None) -> dict:
     cmd = [sys.executable, "-m", "fake_sefaz.tools.bench", "client", str(port), str(requests_file), str(concurrency),
-           str(seconds), expect, "1" if reuse else "0", str(rate)]
+           str(seconds), expect, "1" if reuse else "0", str(rate), *(tls or ())]
     if pin and shutil.which("taskset"):
         cmd = ["taskset", "-c", pin] + cmd
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds * 3 + 60)
@@ -484,6 +511,7 @@ class ServerProcess:
     def __init__(self, ws: Workspace, workers: int, synchronous: str, pin: str | None, name: str = "http",
                  extra_env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
+        self.tls_port = _free_port()  # HTTPS beside HTTP: the bench measures what mutual TLS costs
         db = ws.root / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
@@ -492,7 +520,7 @@ class ServerProcess:
                     "FAKE_SEFAZ_CERTS_DIR": str(ws.certs), "FAKE_SEFAZ_SQLITE_SYNCHRONOUS": synchronous,
                     "FAKE_SEFAZ_UF": "SP", "FAKE_SEFAZ_TPAMB": "2", **(extra_env or {})})
         cmd = [sys.executable, "-m", "fake_sefaz", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(workers)]
+               "--workers", str(workers), "--tls-port", str(self.tls_port)]
         if pin and shutil.which("taskset"):
             cmd = ["taskset", "-c", pin] + cmd
         self.log = open(ws.root / f"{name}-server.log", "w")
@@ -596,6 +624,9 @@ def run_http(ws: Workspace, docs, *, concurrency: tuple[int, ...], seconds: floa
             r["documents_left"] = len(auth_reqs) - offset - r["requests"]
             results["authorization_at_fraction_of_best"] = {"fraction": rate_fraction, **r}
             rss.append({"when": "after the open-loop level", "rss_mb": server.rss()})
+            offset += r["requests"]
+        results["https"] = _https_levels(ws, server, status_file, auth_reqs[offset:], max(concurrency), seconds,
+                                         client_pin)
     finally:
         server.stop()
     best_status = max((r["per_second"] or 0) for r in results["status"]) if results["status"] else 0
@@ -608,6 +639,46 @@ def run_http(ws: Workspace, docs, *, concurrency: tuple[int, ...], seconds: floa
             "targets": {"authorization_at_least_half_of_status": bool(best_status) and best_auth >= 0.5 * best_status,
                         "at_least_800_per_second": best_auth >= 800,
                         "p99_at_most_20ms_at_70_percent": bool(at_rate) and at_rate["p99_ms"] <= 20}}
+
+
+def _https_levels(ws: Workspace, server: "ServerProcess", status_file: Path, auth_left: list[bytes], concurrency: int,
+                  seconds: float, client_pin: str | None) -> dict:
+    """The same server over HTTP and over HTTPS with mutual TLS, side by side at one concurrency: status with
+    keep-alive on both, status with a fresh handshake per request, and authorization with keep-alive on both (the
+    documents split between them). The ratios say what TLS costs an emitter that keeps its connections and one
+    that does not."""
+    from fake_sefaz.emitter.pki import ensure_test_pki
+
+    pki = ensure_test_pki(ws.certs)
+    ident = pki.identity("emitente")
+    files = ",".join(map(str, (pki.ca_bundle_file, ident.pem_path, ident.key_path)))
+    ok_status, ok_auth = "<cStat>107</cStat>", "<cStat>100</cStat>"
+    out: dict[str, Any] = {"concurrency": concurrency}
+    out["status_http"] = _run_client(server.port, status_file, concurrency, seconds, ok_status, True, client_pin)
+    out["status_https"] = _run_client(server.tls_port, status_file, concurrency, seconds, ok_status, True, client_pin,
+                                      tls=("keepalive", files))
+    out["status_https_fresh_handshake"] = _run_client(server.tls_port, status_file, concurrency, seconds, ok_status,
+                                                      True, client_pin, tls=("fresh", files))
+    half = len(auth_left) // 2
+    if half >= 100:
+        f = ws.root / "auth-http.requests"
+        _write_requests(f, auth_left[:half])
+        out["authorization_http"] = _run_client(server.port, f, concurrency, seconds, ok_auth, False, client_pin)
+        f = ws.root / "auth-https.requests"
+        _write_requests(f, auth_left[half:])
+        out["authorization_https"] = _run_client(server.tls_port, f, concurrency, seconds, ok_auth, False, client_pin,
+                                                 tls=("keepalive", files))
+    else:
+        out["note"] = "too few pre-signed documents left for the authorization comparison"
+
+    def ratio(a: str, b: str) -> float | None:
+        x, y = out.get(a), out.get(b)
+        return round(x["per_second"] / y["per_second"], 3) if x and y and y.get("per_second") else None
+
+    out["status_https_over_http"] = ratio("status_https", "status_http")
+    out["status_fresh_handshake_over_http"] = ratio("status_https_fresh_handshake", "status_http")
+    out["authorization_https_over_http"] = ratio("authorization_https", "authorization_http")
+    return out
 
 
 def run_soak(ws: Workspace, docs, *, seconds: float, rate: float, workers: int, synchronous: str,

@@ -67,11 +67,33 @@ def _rule_groups() -> dict[str, str]:
     from fake_sefaz.rules.gtin import GTIN_RULES
     from fake_sefaz.rules.identification import IDENTIFICATION_RULES
 
+    from fake_sefaz.rules.transmitter import TRANSMITTER_RULES
+
     return {"identification": rules_table(IDENTIFICATION_RULES), "cfop": rules_table(CFOP_RULES),
-            "gtin": rules_table(GTIN_RULES)}
+            "gtin": rules_table(GTIN_RULES), "transmitter": rules_table(TRANSMITTER_RULES), "hosts": hosts_table()}
 
 
-FEATURE_ORDER = ("cli", "events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
+def hosts_table() -> str:
+    """Hosts mode: every real hostname the fake answers for, with the authorizer and environment it acts as."""
+    from fake_sefaz.domain import hosts
+
+    rows = ["| Authorizer | Homologação (tpAmb 2) | Produção (tpAmb 1) | Acts as |", "|---|---|---|---|"]
+    by: dict[str, dict[int, list[str]]] = {}
+    for h in hosts.HOSTS.values():
+        by.setdefault(h.authorizer, {1: [], 2: []})[h.tpAmb].append(f"`{h.name}`")
+    for authorizer, envs in by.items():
+        if authorizer in hosts.VIRTUAL_SERVES:
+            acts = "the payload's UF when it serves it (" + ", ".join(hosts.VIRTUAL_SERVES[authorizer]) + "), else " \
+                   + hosts.VIRTUAL_SERVES[authorizer][0]
+        elif authorizer == "AN":
+            acts = "the UF or organ the payload names (the AN's own services: a later issue)"
+        else:
+            acts = authorizer
+        rows.append(f"| {authorizer} | {' '.join(envs[2])} | {' '.join(envs[1])} | {acts} |")
+    return "\n".join(rows)
+
+
+FEATURE_ORDER = ("cli", "transport", "events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
 
 
 def features() -> str:

@@ -2,12 +2,15 @@
 
     def test_my_emitter_authorizes(fake_sefaz):
         url = fake_sefaz.urls["NFeAutorizacao4"]              # SOAP endpoint (…?wsdl for the WSDL)
+        tls = fake_sefaz.tls_urls["NFeAutorizacao4"]          # the same over HTTPS with mutual TLS
+        ca = fake_sefaz.ca_bundle                              # what a client trusts for the server certificate
         cert = fake_sefaz.certificates["emitente"]             # .pfx, .password, .cnpj, .razao, .pem, .key
         fake_sefaz.force(302, operation="NFeAutorizacao4")     # the next authorization is denied
         fake_sefaz.advance(hours=25)                           # move the server's clock
         ...
 
-The server (uvicorn in a thread, a real HTTP port, a temporary SQLite database, a test ICP-Brasil-like PKI)
+The server (uvicorn in a thread, a real HTTP port and an HTTPS port that asks for the client certificate, a
+temporary SQLite database, a test ICP-Brasil-like PKI)
 starts once per session (`fake_sefaz_server`); `fake_sefaz` hands it to a test and, afterwards, turns every
 fault off and puts the clock back on real time. Documents stay unless the test calls `reset()`.
 
@@ -57,6 +60,9 @@ class FakeSefaz:
         self.uf, self.cUF, self.tpAmb = settings.uf, settings.cUF, settings.tpAmb
         self.urls = {service: f"{self.url}/{service}" for service, _ in OPERATIONS.values()
                      if service in {s.name for s in server.authorizer.services}}
+        self.tls_url = server.tls_url  # https://127.0.0.1:<port>: mutual TLS, the certificate checked by group A
+        self.tls_urls = {service: f"{self.tls_url}/{service}" for service in self.urls} if self.tls_url else {}
+        self.ca_bundle = pki.ca_bundle_file  # root + AC: trust it to verify the server certificate
         self.password = pki.password
         self.certificates = {
             name: Certificate(name, ident.pfx_path, pki.password, ident.cnpj, ident.razao, ident.pem_path, ident.key_path)
@@ -70,6 +76,18 @@ class FakeSefaz:
 
     def soap_client(self, *, version: int = 12, zipped: bool = False, timeout: float = 30.0) -> SoapClient:
         return SoapClient(self.url, version=version, zipped=zipped, timeout=timeout)
+
+    def https_client(self, identity: str | None = "emitente", *, version: int = 12, timeout: float = 30.0
+                     ) -> SoapClient:
+        """A SOAP client over HTTPS that trusts the test CA and presents `identity`'s certificate (None: none)."""
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=str(self.ca_bundle))
+        if identity:
+            ident = self.pki.identity(identity)
+            ctx.load_cert_chain(str(ident.pem_path), str(ident.key_path))
+        return SoapClient(str(self.tls_url), version=version, timeout=timeout,
+                          http=httpx.Client(verify=ctx, timeout=timeout))
 
     def identity(self, name: str = "emitente"):
         return self.pki.identity(name)
@@ -210,7 +228,7 @@ def fake_sefaz_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: py
                              certs_dir=str(pki.directory), uf=pytestconfig.getini("fake_sefaz_uf") or "SP",
                              sqlite_synchronous="NORMAL")
     clock = ControlledClock()
-    with ThreadedServer(settings=settings, clock=clock) as server:
+    with ThreadedServer(settings=settings, clock=clock, tls=True) as server:
         fake = FakeSefaz(server, clock, pki)
         yield fake
         fake.close()

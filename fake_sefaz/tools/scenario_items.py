@@ -81,7 +81,9 @@ class Targets:
                 health = probe(self.endpoint, self.http)
                 target = Target(self.endpoint.rstrip("/"), self.pki(), uf=(health or {}).get("uf") or "SP",
                                 tpAmb=int((health or {}).get("tpAmb") or 2), is_fake=health is not None,
-                                certificate=self.certificate, timeout=self.timeout)
+                                certificate=self.certificate, timeout=self.timeout,
+                                tls_url=_tls_url(self.endpoint, (health or {}).get("tls_port")),
+                                tls_client_errors=(health or {}).get("tls_client_errors") or "refuse")
                 if health is not None:
                     clock = self.http.get(target.url + "/admin/faults/clock").json()
                     target.clock_control = bool(clock.get("controllable"))
@@ -99,13 +101,22 @@ class Targets:
             settings = base.replace(database_url=f"sqlite:///{directory}/fake-sefaz.db", data_dir=str(directory),
                                     certs_dir=str(self.pki().directory), sqlite_synchronous="NORMAL",
                                     **sc.settings)
-            srv = self._stack.enter_context(ThreadedServer(settings=settings, clock=ControlledClock()))
+            srv = self._stack.enter_context(ThreadedServer(settings=settings, clock=ControlledClock(), tls=True))
             self._targets[key] = Target(srv.url, self.pki(), uf=settings.uf, tpAmb=settings.tpAmb, is_fake=True,
-                                        certificate=self.certificate, timeout=self.timeout)
+                                        certificate=self.certificate, timeout=self.timeout, tls_url=srv.tls_url,
+                                        tls_client_errors=settings.tls_client_errors)
         return self._targets[key]
 
     def close(self) -> None:
         self._stack.close()
+
+
+def _tls_url(endpoint: str, tls_port: Any) -> str | None:
+    """The HTTPS listener of a fake-sefaz endpoint, from the port its health answer gives (None: it has none)."""
+    if not tls_port:
+        return None
+    parts = httpx.URL(endpoint)
+    return f"https://{parts.host}:{int(tls_port)}"
 
 
 class ScenarioFailed(Exception):

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 import copy
 import random
 import re
+import ssl
 import time
 import traceback
 import unicodedata
@@ -81,6 +82,8 @@ class Target:
     certificate: Any = None  # an Identity made from --certificate, the default signer/issuer when given
     timeout: float = 30.0
     clock_control: bool = True  # the fake's clock can be moved (/admin/faults/clock)
+    tls_url: str | None = None  # the HTTPS listener (mutual TLS), for steps with `tls:`; None: the target has none
+    tls_client_errors: str = "refuse"  # how the target answers a bad transmitter certificate (403 or 280-286)
 
     @property
     def cUF(self) -> int:
@@ -271,6 +274,7 @@ class Play:
         self.last: Reply | None = None
         self.seeds: dict[str, int] = {}  # the factory seed of each built document (twin_of)
         self.prots: dict[str, str] = {}  # chNFe -> nProt of every authorization answered
+        self._tls_clients: dict[str, httpx.Client] = {}  # identity name -> HTTPS client presenting it
         self.cscs: dict[str, dict] = {}  # CSC tokens by name ({"id", "token"}), from csc steps
         self.offset = timedelta(0)  # the server clock minus real time, as the last clock call reported
         self.base = random.randint(1, 900_000_000)  # numbers of inutNFe steps without `of`
@@ -601,14 +605,37 @@ class Play:
         body = envelope(data, root, version=version, zipped=zipped) if "body" not in spec else str(spec["body"]).encode()
         headers = headers_for(root, version, zipped and root == "enviNFe")
         headers.update({k: str(v) for k, v in (spec.get("headers") or {}).items()})
-        url = self.t.url + (spec.get("path") or "/" + OPERATIONS[root][0])
+        http, base = self.http, self.t.url
+        if "tls" in spec:
+            http, base = self.tls_client(spec["tls"]), str(self.t.tls_url)
+        extensions = {}
+        if spec.get("host"):  # hosts mode: the real name in Host and in the TLS server name (SNI, certificate check)
+            headers["Host"] = str(spec["host"])
+            extensions["sni_hostname"] = str(spec["host"])
+        url = base + (spec.get("path") or "/" + OPERATIONS[root][0])
         try:
-            r = self.http.post(url, content=body, headers=headers, timeout=float(spec.get("timeout", self.t.timeout)))
+            r = http.post(url, content=body, headers=headers, timeout=float(spec.get("timeout", self.t.timeout)),
+                          extensions=extensions)
         except httpx.TimeoutException:
             return None, "timeout", None
         except httpx.TransportError:
             return None, "connection", None
         return parse_reply(r.status_code, r.content), "", r.status_code
+
+    def tls_client(self, who: str | None) -> httpx.Client:
+        """An HTTPS client that trusts the test CA and presents `who`'s certificate (none for "none")."""
+        name = "none" if who in (None, "none", False) else str(who)
+        if name not in self._tls_clients:
+            ctx = ssl.create_default_context(cafile=str(self.t.pki.ca_bundle_file))
+            if name != "none":
+                ident = self.t.identity(name)
+                ctx.load_cert_chain(str(ident.pem_path), str(ident.key_path))
+            self._tls_clients[name] = httpx.Client(verify=ctx, timeout=self.t.timeout)
+        return self._tls_clients[name]
+
+    def close(self) -> None:
+        for c in self._tls_clients.values():
+            c.close()
 
     def step(self, step: dict) -> None:
         kind = next(k for k in step if k not in ("expect", "name"))
@@ -666,6 +693,8 @@ def run_scenario(sc: Scenario, target: Target, http: httpx.Client) -> Result:
         return Result(sc.name, SKIPPED, 0.0, sc.codes(), "needs the fake's admin API", sc.file)
     if sc.needs_clock and not target.clock_control:
         return Result(sc.name, SKIPPED, 0.0, sc.codes(), "needs a controllable clock (clock_control=true)", sc.file)
+    if sc.needs_tls and not target.tls_url:
+        return Result(sc.name, SKIPPED, 0.0, sc.codes(), "needs the target's HTTPS listener (tls_port)", sc.file)
     play = Play(target, http)
     try:
         if sc.setup:
@@ -682,6 +711,7 @@ def run_scenario(sc: Scenario, target: Target, http: httpx.Client) -> Result:
         return Result(sc.name, FAILED, time.monotonic() - start, sc.codes(),
                       f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}", sc.file)
     finally:
+        play.close()
         for call in sc.teardown if target.is_fake else ():
             try:  # whatever happened: undo what the scenario registered (a persistent server stays usable)
                 play.admin(call.get("method", "DELETE"), play.expand(call["path"]), play.expand(call.get("json")),

@@ -24,7 +24,9 @@ A file holds one scenario (a mapping with `name`) or several (`scenarios: [...]`
 
 Step kinds: build, send, status, query, receipt, raw, event, inut, conscad, admin, csc, clock, stored, sleep. Request steps
 take `headers`, `path`, `soap` (11/12), `zip`, `edit` (payload edits), `replace` ([[old, new], ...] on the serialized
-payload), `repeat` (n times, each checked), `as` (name the reply). Expectation paths are element paths from the
+payload), `repeat` (n times, each checked), `as` (name the reply), `tls` (send over the target's HTTPS listener
+with that PKI identity as TLS client certificate, `none` for no certificate; skipped where the target has no
+HTTPS), `host` (the Host header and TLS server name, e.g. a real SEFAZ hostname for hosts mode). Expectation paths are element paths from the
 ret* element (`prot` is short for protNFe/infProt, `ev` for retEvento/infEvento, `inut` for infInut, `rec` for
 infRec, `cad` for infCons of retConsCad; "retEvento[2]/infEvento/cStat" reaches the 2nd event of a lot; `http` is the HTTP status; `error` the
 transport error: timeout or connection). Matchers: a scalar (equal), {catalogue: true}, {startswith|contains|regex: s},
@@ -123,6 +125,10 @@ class Scenario:
             return True
         return any(k in FAKE_ONLY_STEPS or (isinstance(s.get(k), dict) and s[k].get("headers"))
                    for s in self.steps for k in s)
+
+    @property
+    def needs_tls(self) -> bool:
+        return any(isinstance(s.get(k), dict) and "tls" in s[k] for s in self.steps for k in s)
 
     @property
     def needs_clock(self) -> bool:

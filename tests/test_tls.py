@@ -1,0 +1,233 @@
+"""HTTPS with mutual TLS and hosts mode (issue 14), over real TLS connections: the transmitter certificate's group-A
+rules answered as the IIS hosts do (HTTP 403) or as cStat 280-286 (tls_client_errors=cstat), an untrusted chain
+refused in the handshake, the real SEFAZ hostnames (resolved to 127.0.0.1 in the client, never in /etc/hosts)
+routed to the authorizer they name, and the admin API closed to everyone but loopback."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import httpx
+import pytest
+import requests
+import zeep
+
+from support import server_settings
+from fake_sefaz.domain import hosts
+from fake_sefaz.emitter.client import SoapClient, cons_stat_serv
+from fake_sefaz.server.serve import ThreadedServer
+
+NS = "{http://www.portalfiscal.inf.br/nfe}"
+FORBIDDEN = b"<h2>403 - Forbidden: Access is denied.</h2>"
+
+
+@pytest.fixture(scope="module")
+def tls_server(pki, tmp_path_factory):
+    with ThreadedServer(settings=server_settings(pki, tmp_path_factory.mktemp("tls")), tls=True) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def cstat_server(pki, tmp_path_factory):
+    settings = server_settings(pki, tmp_path_factory.mktemp("tls-cstat"), tls_client_errors="cstat")
+    with ThreadedServer(settings=settings, tls=True) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    from fake_sefaz.domain.schemas import Schemas
+
+    return Schemas()
+
+
+@pytest.fixture
+def real_hosts(monkeypatch):
+    """The client resolves every real SEFAZ hostname to 127.0.0.1 (what an /etc/hosts line would do)."""
+    original = socket.getaddrinfo
+
+    def resolve(host, *args, **kw):
+        if isinstance(host, str) and host.lower() in hosts.HOSTS:
+            host = "127.0.0.1"
+        return original(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def context(pki, identity: str | None = "emitente", **kw) -> ssl.SSLContext:
+    """A client context that trusts only the test CA and presents `identity` as its client certificate."""
+    ctx = ssl.create_default_context(cafile=str(pki.ca_bundle_file))
+    for k, v in kw.items():
+        setattr(ctx, k, v)
+    if identity:
+        ident = pki.identity(identity)
+        ctx.load_cert_chain(str(ident.pem_path), str(ident.key_path))
+    return ctx
+
+
+def soap(base: str, ctx: ssl.SSLContext) -> SoapClient:
+    return SoapClient(base, http=httpx.Client(verify=ctx, timeout=10))
+
+
+def https(srv, host: str = "localhost") -> str:
+    return f"https://{host}:{srv.tls_port}"
+
+
+def test_status_over_mutual_tls(tls_server, pki):
+    r = soap(https(tls_server), context(pki)).call(cons_stat_serv(2, 35))
+    assert (r.status, r.cStat, r.field("xMotivo")) == (200, "107", "Serviço em Operação")
+
+
+def test_only_tls_12_and_later(tls_server, pki):
+    with pytest.warns(DeprecationWarning):  # Python deprecates TLS 1.1 too: the client must be told to offer it
+        old = context(pki, maximum_version=ssl.TLSVersion.TLSv1_1, minimum_version=ssl.TLSVersion.TLSv1)
+    with pytest.raises(httpx.ConnectError):
+        soap(https(tls_server), old).call(cons_stat_serv(2, 35))
+    tls12 = context(pki, maximum_version=ssl.TLSVersion.TLSv1_2)
+    assert soap(https(tls_server), tls12).call(cons_stat_serv(2, 35)).cStat == "107"
+
+
+@pytest.mark.parametrize("identity", [None, "expirado", "futuro", "revogado", "sem-politica", "sem-cnpj", "lcr-vencida"])
+def test_refused_certificates_get_the_iis_403_page(tls_server, pki, identity):
+    r = soap(https(tls_server), context(pki, identity)).call(cons_stat_serv(2, 35))
+    assert r.status == 403 and FORBIDDEN in r.body and b"<cStat>" not in r.body
+    # the server keeps serving
+    assert soap(https(tls_server), context(pki)).call(cons_stat_serv(2, 35)).cStat == "107"
+
+
+def test_a_foreign_chain_is_refused_in_the_handshake(tls_server, pki):
+    with pytest.raises((httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
+        soap(https(tls_server), context(pki, "estrangeiro")).call(cons_stat_serv(2, 35))
+    assert soap(https(tls_server), context(pki)).call(cons_stat_serv(2, 35)).cStat == "107"
+
+
+@pytest.mark.parametrize("identity, cstat, text", [
+    (None, "280", "Rejeição: Certificado Transmissor inválido"),
+    ("expirado", "281", "Rejeição: Certificado Transmissor Data Validade"),
+    ("futuro", "281", "Rejeição: Certificado Transmissor Data Validade"),
+    ("sem-cnpj", "282", "Rejeição: Certificado Transmissor sem CNPJ/CPF"),
+    ("estrangeiro", "283", "Rejeição: Certificado Transmissor - erro Cadeia de Certificação"),
+    ("revogado", "284", "Rejeição: Certificado Transmissor revogado"),
+    ("sem-politica", "285", "Rejeição: Certificado Transmissor difere ICP-Brasil"),
+    ("lcr-vencida", "286", "Rejeição: Certificado Transmissor erro no acesso a LCR"),
+])
+def test_cstat_mode_answers_group_a_inside_the_service(cstat_server, pki, schemas, identity, cstat, text):
+    r = soap(https(cstat_server), context(pki, identity)).call(cons_stat_serv(2, 35))
+    assert (r.status, r.cStat, r.field("xMotivo")) == (200, cstat, text)
+    assert schemas.validate("retConsStatServ", r.result) is None
+
+
+def test_plain_http_and_tls_on_the_wrong_port_do_not_stop_the_server(tls_server, pki):
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError, httpx.ConnectError)):
+        httpx.post(f"http://127.0.0.1:{tls_server.tls_port}/ws/nfestatusservico4.asmx", content=b"x", timeout=5)
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(f"https://127.0.0.1:{tls_server.port}/ws/nfestatusservico4.asmx", content=b"x", timeout=5,
+                   verify=context(pki))
+    assert soap(https(tls_server), context(pki)).call(cons_stat_serv(2, 35)).cStat == "107"
+    assert SoapClient(tls_server.url).call(cons_stat_serv(2, 35)).cStat == "107"
+
+
+# --- hosts mode ---------------------------------------------------------------------------------------------------
+
+def test_an_sp_host_acts_as_sp_in_its_environment(tls_server, pki, real_hosts):
+    """The emitter keeps its own URL: the server certificate matches the real name, the host decides UF and tpAmb."""
+    url = https(tls_server, "homologacao.nfe.fazenda.sp.gov.br") + "/ws/nfestatusservico4.asmx"
+    r = soap(url, context(pki)).call(cons_stat_serv(2, 35), url=url)
+    assert (r.cStat, r.field("cUF"), r.field("tpAmb")) == ("107", "35", "2")
+    prod = https(tls_server, "nfe.fazenda.sp.gov.br") + "/ws/nfestatusservico4.asmx"
+    r = soap(prod, context(pki)).call(cons_stat_serv(2, 35), url=prod)
+    assert (r.cStat, r.field("tpAmb")) == ("252", "1")
+    assert r.field("xMotivo") == "Rejeição: Ambiente informado diverge do Ambiente de recebimento"
+
+
+def test_a_virtual_host_acts_for_the_uf_of_the_payload(tls_server, pki, real_hosts):
+    url = https(tls_server, "nfe-homologacao.svrs.rs.gov.br") + "/ws/NfeStatusServico/NfeStatusServico4.asmx"
+    r = soap(url, context(pki)).call(cons_stat_serv(2, 42), url=url)
+    assert (r.cStat, r.field("cUF")) == ("107", "42")
+    # SP is not served by SVRS: the host acts as its first UF (AC) and the status service refuses the UF
+    r = soap(url, context(pki)).call(cons_stat_serv(2, 35), url=url)
+    assert (r.cStat, r.field("cUF")) == ("410", "12")
+    assert r.field("xMotivo") == "Rejeição: UF informada no campo cUF não é atendida pelo Web Service"
+
+
+def test_zeep_from_the_served_wsdl_at_a_real_hostname(tls_server, pki, real_hosts):
+    session = requests.Session()
+    ident = pki.identity("emitente")
+    session.cert = (str(ident.pem_path), str(ident.key_path))
+    session.verify = str(pki.ca_bundle_file)
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment overrides session.verify
+    url = https(tls_server, "homologacao.nfe.fazenda.sp.gov.br") + "/ws/nfestatusservico4.asmx"
+    client = zeep.Client(url + "?wsdl", transport=zeep.Transport(session=session))
+    address = client.wsdl.services["NFeStatusServico4"].ports["NFeStatusServico4Soap12"].binding_options["address"]
+    assert address == url  # the served WSDL names the host the client used
+    service = client.bind("NFeStatusServico4", "NFeStatusServico4Soap12")
+    answer = service.nfeStatusServicoNF(cons_stat_serv(2, 35))
+    assert answer.findtext(NS + "cStat") == "107" and answer.findtext(NS + "cUF") == "35"
+
+
+def test_an_unknown_gov_br_host_is_400_invalid_hostname(tls_server, pki):
+    r = httpx.post(https(tls_server) + "/ws/nfestatusservico4.asmx", verify=context(pki), timeout=5, content=b"x",
+                   headers={"Host": "nfe.fazenda.xx.gov.br"})
+    assert r.status_code == 400 and b"Bad Request - Invalid Hostname" in r.content
+
+
+def test_hosts_command_prints_every_real_host(capsys):
+    from fake_sefaz import cli
+
+    assert cli.main(["hosts"]) == 0
+    out = capsys.readouterr().out
+    named = {name for line in out.splitlines() if line.startswith("127.0.0.1") for name in line.split("#")[0].split()[1:]}
+    assert named == set(hosts.HOSTS)
+    assert "127.0.0.1 homologacao.nfe.fazenda.sp.gov.br homologacao.nfce.fazenda.sp.gov.br" in out
+
+
+def test_server_certificate_names_every_real_host(pki):
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(pki.server_cert_file.read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert set(san.get_values_for_type(x509.DNSName)) == {"localhost", *hosts.HOSTS}
+    assert {str(a) for a in san.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "::1"}
+
+
+# --- the admin API's door -------------------------------------------------------------------------------------------
+
+def test_admin_answers_loopback_only_unless_a_token_is_set(pki, tmp_path):
+    import asyncio
+
+    from fake_sefaz.server.app import build_app
+
+    apps = [build_app(server_settings(pki, tmp_path / "a"))]
+
+    async def call(client_ip: str, headers=None):
+        app = apps[-1]
+        transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://fake") as c:
+            return await c.get("/admin/health", headers=headers or {})
+
+    assert asyncio.run(call("127.0.0.1")).status_code == 200
+    assert asyncio.run(call("::1")).status_code == 200
+    r = asyncio.run(call("192.168.0.10"))
+    assert r.status_code == 403 and "admin_token" in r.json()["error"]
+    apps.append(build_app(server_settings(pki, tmp_path / "b", admin_token="s3cret")))
+    assert asyncio.run(call("192.168.0.10", {"Authorization": "Bearer s3cret"})).status_code == 200
+    assert asyncio.run(call("192.168.0.10", {"Authorization": "Bearer nope"})).status_code == 403
+
+
+def test_cli_flow_over_https_with_a_client_certificate(tls_server, pki, capsys):
+    """`fake-sefaz status --url https://...` presents the test identity's certificate and trusts the test CA;
+    --certificate PFX presents the user's own; a URL without a scheme is one clear line."""
+    from fake_sefaz import cli
+
+    base = ["--certs-dir", str(pki.directory)]
+    assert cli.main(["status", "--url", https(tls_server), *base]) == 0
+    assert "107" in capsys.readouterr().out
+    expired = pki.identity("expirado")
+    code = cli.main(["status", "--url", https(tls_server), "--certificate", str(expired.pfx_path),
+                     "--password", pki.password, "--json", *base])
+    out = capsys.readouterr().out
+    assert code == 1 and '"xMotivo": "HTTP 403, no ret* in the answer"' in out, out
+    assert cli.main(["status", "--url", f"localhost:{tls_server.tls_port}", *base]) == 2
+    assert capsys.readouterr().err.strip() == (f"fake-sefaz status: --url localhost:{tls_server.tls_port}: give a "
+                                               "scheme, e.g. http://127.0.0.1:8080 or https://localhost:8443")
