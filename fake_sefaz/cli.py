@@ -44,7 +44,7 @@ def _settings(args: argparse.Namespace, **extra):
 def cmd_serve(args: argparse.Namespace) -> int:
     from fake_sefaz.server.serve import serve
 
-    settings = _settings(args, tls_port=getattr(args, "tls_port", None))
+    settings = _settings(args, tls_port=getattr(args, "tls_port", None), proxy_port=getattr(args, "proxy_port", None))
     listeners = []
     if settings.http_enabled:
         listeners.append(f"http://{settings.host}:{settings.port}/")
@@ -56,6 +56,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          f"{server_files(settings)[0]}, client certificate required)")
     if not listeners:
         raise UsageError("http_enabled=false and no tls_port: nothing to listen on")
+    if settings.proxy_port:
+        if not settings.tls_port:
+            raise UsageError("--proxy-port needs --tls-port: the proxy tunnels the SEFAZ hostnames to HTTPS")
+        listeners.append(f"an HTTPS proxy on http://{settings.host}:{settings.proxy_port} (HTTPS_PROXY)")
     print(f"fake-sefaz: UF {settings.uf}, tpAmb {settings.tpAmb}, {settings.database_url}, "
           f"{settings.workers} worker(s) on {' and '.join(listeners)}", flush=True)
     serve(settings)
@@ -422,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--database-url", help=DATABASE_HELP)
     s.add_argument("--tls-port", type=int, help="also serve HTTPS with mutual TLS on this port, 0 for none "
                                                 "[FAKE_SEFAZ_TLS_PORT, default 0]")
+    s.add_argument("--proxy-port", type=int, help="proxy mode: an HTTPS proxy (CONNECT) on this port sends the real "
+                                                  "SEFAZ hostnames to the HTTPS listener [FAKE_SEFAZ_PROXY_PORT, "
+                                                  "default 0]")
     s.set_defaults(func=cmd_serve)
 
     h = sub.add_parser("hosts", help="print the /etc/hosts lines that point the real SEFAZ hostnames at the fake")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 from support import server_settings
+from support.portal import login
 
 from fake_sefaz.domain.clock import ControlledClock
 from fake_sefaz.server.serve import ThreadedServer
@@ -55,7 +56,7 @@ def cclock():
 @pytest.fixture(scope="module")
 def cserver(pki, cclock, tmp_path_factory):
     settings = server_settings(pki, tmp_path_factory.mktemp("csc"), uf="AM", csc_length=8, csc_alphabet="0123456789")
-    with ThreadedServer(settings=settings, clock=cclock) as srv:
+    with ThreadedServer(settings=settings, clock=cclock, tls=True) as srv:
         yield srv
 
 
@@ -69,26 +70,31 @@ def at(text: str) -> datetime:
     return datetime.strptime(text, "%d/%m/%Y %H:%M:%S").replace(tzinfo=MANAUS)
 
 
-def test_replaying_the_guide_gives_its_table(http, cclock):
+def test_replaying_the_guide_gives_its_table(http, cclock, cserver, pki):
+    # the guide's taxpayer is SEFAZ-AM; the portal opens for the company of the certificate, so the guide is replayed
+    # for the test e-CNPJ's company, and its branch sees the same tokens
+    company, branch = pki.identity("emitente").cnpj, pki.identity("emitente-filial").cnpj
+    cclock.set(datetime.now(timezone.utc), frozen=True)
+    portal = login(pki, cserver.tls_url)  # today: the test certificate did not exist in 2013 (A02)
     for when, action, token_id, token in GUIDE_EVENTS:
         cclock.set(at(when), frozen=True)
         if action == "request":
-            r = http.post(f"/admin/taxpayers/{SEFAZ_AM}/csc", json={"token": token})
+            r = http.post(f"/admin/taxpayers/{company}/csc", json={"token": token})
             assert r.status_code == 201, r.text
             assert (r.json()["id"], r.json()["token"], r.json()["active"]) == (token_id, token, True)
         else:
-            r = http.delete(f"/admin/taxpayers/{SEFAZ_AM}/csc/{token_id}")
+            r = http.delete(f"/admin/taxpayers/{company}/csc/{token_id}")
             assert r.status_code == 200, r.text
             assert r.json()["fimVigencia"] == when
-    listing = http.get(f"/admin/taxpayers/{SEFAZ_AM}/csc").json()
-    assert (listing["cnpjBase"], listing["uf"], listing["tpAmb"]) == ("04312377", "AM", 2)
+    listing = http.get(f"/admin/taxpayers/{company}/csc").json()
+    assert (listing["cnpjBase"], listing["uf"], listing["tpAmb"]) == (company[:8], "AM", 2)
     got = [(t["id"], t["token"], t["inicioVigencia"], t["fimVigencia"]) for t in listing["tokens"]]
     assert got == GUIDE_TABLE
     assert [t["id"] for t in listing["tokens"] if t["active"]] == ["000008", "000007"]
     # Any establishment of the taxpayer (same CNPJ base) sees the same list (CSC-07).
-    assert http.get("/admin/taxpayers/04312377000218/csc").json()["tokens"] == listing["tokens"]
-    # The portal shows the same table.
-    page = http.get(f"/portal/csc/{SEFAZ_AM}").text
+    assert http.get(f"/admin/taxpayers/{branch}/csc").json()["tokens"] == listing["tokens"]
+    # The portal shows the same table, to the company's own certificate (Atendimento On-line session).
+    page = portal.get(f"/portal/csc/{company}").text
     for row in GUIDE_TABLE:
         assert all(cell in page for cell in row)
     assert page.count(">Revogar</a>") == 2
@@ -159,19 +165,21 @@ def test_environments_and_ufs_are_separate(http):
     assert http.get(f"/admin/taxpayers/{cnpj}/csc").json()["tokens"] == []
 
 
-def test_portal_request_and_revoke_with_confirmation(http, cclock):
-    cnpj = "66777888000181"
+def test_portal_request_and_revoke_with_confirmation(http, cclock, cserver, pki):
+    cnpj = pki.identity("outro").cnpj
+    cclock.set(datetime.now(timezone.utc), frozen=True)
+    admin, http = http, login(pki, cserver.tls_url, "outro")
     cclock.set(at("02/01/2026 10:00:00"), frozen=True)
-    assert "Requisitar novo" in http.get("/portal/csc", params={"cnpj": cnpj}, follow_redirects=True).text
+    assert "Requisitar novo" in http.get("/portal/csc", follow_redirects=True).text
     r = http.post(f"/portal/csc/{cnpj}/request", follow_redirects=True)
     assert "Token emitido:" in r.text and "000001" in r.text and "02/01/2026 10:00:00" in r.text
-    token = http.get(f"/admin/taxpayers/{cnpj}/csc").json()["tokens"][0]["token"]
+    token = admin.get(f"/admin/taxpayers/{cnpj}/csc").json()["tokens"][0]["token"]
     assert f"Token emitido: {token}" in r.text
     confirm = http.get(f"/portal/csc/{cnpj}/revoke/1")
     assert "Deseja realmente revogar Token com id [1]?" in confirm.text
     # A POST without the confirmation field revokes nothing.
     http.post(f"/portal/csc/{cnpj}/revoke/1", follow_redirects=True)
-    assert http.get(f"/admin/taxpayers/{cnpj}/csc").json()["tokens"][0]["active"] is True
+    assert admin.get(f"/admin/taxpayers/{cnpj}/csc").json()["tokens"][0]["active"] is True
     cclock.advance(timedelta(minutes=1))
     done = http.post(f"/portal/csc/{cnpj}/revoke/1", data={"confirmar": "sim"}, follow_redirects=True)
     assert "02/01/2026 10:01:00" in done.text and ">Revogar</a>" not in done.text

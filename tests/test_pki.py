@@ -32,7 +32,7 @@ def test_files_exist_and_manifest(pki):
     d = pki.directory
     for f in ("ca-root.pem", "ca-intermediate.pem", "crl-intermediate.pem", "foreign-root.pem", "pki.json"):
         assert (d / f).is_file(), f
-    assert set(pki.names) == set(IDENTITY_NAMES)
+    assert set(pki.names) == set(IDENTITY_NAMES) | {"contador"}  # the e-CPF of the portal (issue 14)
     for name in pki.names:
         ident = pki.identity(name)
         assert ident.pem_path.name == f"{name}.pem" and ident.pem_path.is_file()
@@ -198,3 +198,12 @@ def test_regenerates_when_incomplete_or_password_differs(tmp_path):
     third = ensure_test_pki(tmp_path, password="outra")
     assert third.password == "outra"
     load_pfx(third.identity("emitente").pfx_path, "outra")
+
+
+def test_ecpf_contador_carries_its_cpf(pki):
+    from fake_sefaz.domain.certificates import identity_of
+
+    contador = pki.identity("contador")
+    assert contador.cnpj == "" and len(contador.cpf) == 11
+    assert identity_of(contador.cert) == (None, contador.cpf)
+    contador.cert.verify_directly_issued_by(pki.intermediate.cert)

@@ -89,6 +89,10 @@ def test_get_on_a_soap_url_says_how(server):
     assert r.text == ("fake-sefaz: /NFeAutorizacao4 is a SOAP web service. POST a SOAP 1.1 or 1.2 envelope to "
                       "it, or GET /NFeAutorizacao4?wsdl for its WSDL.\n")
     assert httpx.get(server.url + "/NFeAutorizacao4?wsdl").status_code == 200
+    # a real SEFAZ path too (hosts mode: the emitter's own URL opened in a browser)
+    r = httpx.get(server.url + "/ws/nfestatusservico4.asmx")
+    assert r.status_code == 405 and "GET /ws/nfestatusservico4.asmx?wsdl for its WSDL" in r.text
+    assert httpx.get(server.url + "/nothing/here").status_code == 404
 
 
 def test_openapi_covers_every_admin_route(server):

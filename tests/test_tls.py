@@ -231,3 +231,19 @@ def test_cli_flow_over_https_with_a_client_certificate(tls_server, pki, capsys):
     assert cli.main(["status", "--url", f"localhost:{tls_server.tls_port}", *base]) == 2
     assert capsys.readouterr().err.strip() == (f"fake-sefaz status: --url localhost:{tls_server.tls_port}: give a "
                                                "scheme, e.g. http://127.0.0.1:8080 or https://localhost:8443")
+
+
+def test_proxy_mode_tunnels_the_real_hostnames(pki, tmp_path):
+    """An emitter that honours HTTPS_PROXY keeps its URL: CONNECT homologacao.nfe.fazenda.sp.gov.br:443 reaches
+    the HTTPS listener, the certificate matches the real name, no /etc/hosts line, no client-side resolver."""
+    with ThreadedServer(settings=server_settings(pki, tmp_path), tls=True, proxy=True) as srv:
+        proxy = f"http://127.0.0.1:{srv.proxy_port}"
+        url = "https://homologacao.nfe.fazenda.sp.gov.br/ws/nfestatusservico4.asmx"
+        client = SoapClient(url, http=httpx.Client(verify=context(pki), proxy=proxy, timeout=10))
+        try:
+            r = client.call(cons_stat_serv(2, 35), url=url)
+        finally:
+            client.close()
+        assert (r.cStat, r.field("cUF"), r.field("tpAmb")) == ("107", "35", "2")
+        bad = httpx.get(f"{proxy}/anything", timeout=5)
+        assert bad.status_code == 405 and bad.headers["allow"] == "CONNECT"

@@ -31,3 +31,11 @@ def dh(instant: datetime, cUF: int) -> str:
 def parse_dh(value: str) -> datetime:
     """Parse a TDateTimeUTC value (always carries its offset after schema validation)."""
     return datetime.fromisoformat(value)
+
+
+def proc_nfe(nfe_xml: str, prot_xml: str) -> bytes:
+    """The distribution file of an authorized NF-e (procNFe 4.00): the NFe exactly as signed and its protNFe, inside
+    nfeProc. Both are kept verbatim, so the signature still verifies."""
+    nfe = nfe_xml.split("?>", 1)[1] if nfe_xml.lstrip().startswith("<?xml") else nfe_xml
+    return ('<?xml version="1.0" encoding="UTF-8"?><nfeProc xmlns="http://www.portalfiscal.inf.br/nfe" versao="4.00">'
+            f"{nfe.strip()}{prot_xml.strip()}</nfeProc>").encode("utf-8")

@@ -32,13 +32,14 @@ from fake_sefaz.domain.keys import cnpj_dvs, cpf_dvs
 OID_RESPONSIBLE_DATA = x509.ObjectIdentifier("2.16.76.1.3.4")  # birth date, CPF, NIS, RG of the responsible person
 OID_RESPONSIBLE_NAME = x509.ObjectIdentifier("2.16.76.1.3.2")
 OID_CNPJ = x509.ObjectIdentifier("2.16.76.1.3.3")
+OID_CPF = x509.ObjectIdentifier("2.16.76.1.3.1")  # e-CPF: birth date + CPF + NIS + RG + issuing body
 OID_CEI = x509.ObjectIdentifier("2.16.76.1.3.7")
 # Certificate policies of ICP-Brasil A1 certificates live under 2.16.76.1.2.1.<n>; 99 is not assigned to a real AC.
 ICP_BRASIL_POLICY_ARC = "2.16.76.1.2."
 ICP_A1_TEST_POLICY = x509.ObjectIdentifier("2.16.76.1.2.1.99")
 
 MANIFEST = "pki.json"
-MANIFEST_VERSION = 3  # 2: the TLS server certificate (server.pem, server.key); 3: the stale-CRL AC
+MANIFEST_VERSION = 4  # 2: the TLS server certificate; 3: the stale-CRL AC; 4: the e-CPF "contador"
 RSA_BITS = 2048
 
 ROOT_FILE = "ca-root.pem"
@@ -53,6 +54,8 @@ IDENTITY_NAMES = (
     "emitente", "emitente-filial", "outro", "expirado", "futuro", "estrangeiro",
     "sem-cnpj", "cn-only", "revogado", "sem-politica", "lcr-vencida",
 )
+# e-CPF holders (people, not issuers): "contador" logs in to the portal under a procuração (seed 001, items 4 and 7)
+PERSON_NAMES = ("contador",)
 
 # An existing directory is regenerated once its valid leaves get this close to their not_after.
 _STALE_MARGIN = timedelta(days=7)
@@ -121,6 +124,7 @@ class Identity:
     pem_path: Path
     key_path: Path
     pfx_path: Path
+    cpf: str = ""  # an e-CPF holder (cnpj then empty)
 
     @cached_property
     def certs(self) -> tuple[x509.Certificate, ...]:
@@ -223,27 +227,53 @@ def make_ecnpj(issuer, razao: str, cnpj: str, not_before: datetime, not_after: d
         x509.OtherName(OID_CEI, der_printable("0" * 12)),
         x509.RFC822Name(f"contato@{cnpj.lower()}.fake-sefaz.invalid"),
     ]
+    return key, _leaf(issuer, subject, key, not_before, not_after, alt_names, icp_policy=icp_policy)
+
+
+def _leaf(issuer, subject: x509.Name, key, not_before: datetime, not_after: datetime,
+          alt_names: list[x509.GeneralName], *, icp_policy: bool = True, server: bool = False) -> x509.Certificate:
+    """An end-entity certificate: an ICP-Brasil A1 for a person or company (client authentication and e-mail,
+    non-repudiation), or with server=True the fake's TLS server certificate."""
+    usage = [ExtendedKeyUsageOID.SERVER_AUTH] if server else [ExtendedKeyUsageOID.CLIENT_AUTH,
+                                                               ExtendedKeyUsageOID.EMAIL_PROTECTION]
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject).issuer_name(issuer.cert.subject).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before).not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=True,
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=not server, key_encipherment=True,
                                      data_encipherment=False, key_agreement=False, key_cert_sign=False,
                                      crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH,
-                                              ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(usage), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.cert.public_key()),
                        critical=False)
         .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
     )
-    if icp_policy:
+    if icp_policy and not server:
         builder = builder.add_extension(x509.CertificatePolicies([
             x509.PolicyInformation(ICP_A1_TEST_POLICY, ["http://fake-sefaz.invalid/dpc/a1.pdf"]),
         ]), critical=False)
-    return key, builder.sign(issuer.private_key, hashes.SHA256())
+    return builder.sign(issuer.private_key, hashes.SHA256())
+
+
+def make_ecpf(issuer, name: str, cpf: str, not_before: datetime, not_after: datetime
+              ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """An e-CPF A1 leaf: a person (an employee, an accountant) who logs in to the portal under a procuração.
+    OID 2.16.76.1.3.1 holds birth date (ddmmaaaa) + CPF (11) + NIS (11) + RG (15) + issuing body and UF (6)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "BR"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ICP-Brasil"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Secretaria da Receita Federal do Brasil - RFB"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "RFB e-CPF A1"),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{_printable(name)[:52].strip()}:{cpf}"),
+    ])
+    data = "01011985" + cpf + "0" * 11 + "0" * 15 + "SSP SP"
+    alt_names: list[x509.GeneralName] = [x509.OtherName(OID_CPF, der_octets(data)),
+                                         x509.RFC822Name(f"{cpf}@fake-sefaz.invalid")]
+    return key, _leaf(issuer, subject, key, not_before, not_after, alt_names)
 
 
 def make_server_cert(issuer, names: Iterable[str], not_before: datetime, not_after: datetime
@@ -260,22 +290,7 @@ def make_server_cert(issuer, names: Iterable[str], not_before: datetime, not_aft
     subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "BR"),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fake-sefaz"),
                          x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(issuer.cert.subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before).not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.cert.public_key()), critical=False)
-        .sign(issuer.private_key, hashes.SHA256())
-    )
-    return key, cert
+    return key, _leaf(issuer, subject, key, not_before, not_after, sans, server=True)
 
 
 def make_crl(issuer, revoked_serials: list[int], last_update: datetime, next_update: datetime
@@ -377,7 +392,7 @@ class TestPKI:
         self._identities = {
             name: Identity(name=name, cnpj=entry["cnpj"], razao=entry["razao"],
                            pem_path=self.directory / entry["pem"], key_path=self.directory / entry["key"],
-                           pfx_path=self.directory / entry["pfx"])
+                           pfx_path=self.directory / entry["pfx"], cpf=entry.get("cpf", ""))
             for name, entry in manifest["identities"].items()
         }
 
@@ -428,7 +443,7 @@ def _manifest_usable(directory: Path, manifest: dict) -> bool:
         files += [entry["pem"], entry["key"], entry["pfx"]]
     if not all((directory / f).is_file() for f in files):
         return False
-    if set(manifest["identities"]) != set(IDENTITY_NAMES):
+    if set(manifest["identities"]) != set(IDENTITY_NAMES) | set(PERSON_NAMES):
         return False
     valid_until = datetime.fromisoformat(manifest["valid_until"])
     return valid_until - _STALE_MARGIN > _now()
@@ -549,6 +564,17 @@ def _generate(directory: Path, password: str, rng: random.Random) -> dict:
             "serial": format(cert.serial_number, "x"), "issuer": plan.issuer,
             "not_before": plan.not_before.isoformat(), "not_after": plan.not_after.isoformat(),
         }
+
+    contador_cpf = f"{rng.randrange(10**8, 10**9)}"
+    contador_cpf += cpf_dvs(contador_cpf)
+    key, cert = make_ecpf(intermediate, "CONTADOR TESTE", contador_cpf, *valid)
+    files = {"pem": "contador.pem", "key": "contador.key.pem", "pfx": "contador.pfx"}
+    _write(directory / files["pem"], _pem(cert) + _pem(inter_cert))
+    _write(directory / files["key"], _key_pem(key))
+    _write(directory / files["pfx"], _pfx_bytes("contador", key, cert, [inter_cert, root_cert], password))
+    identities["contador"] = {"cnpj": "", "cpf": contador_cpf, "razao": "CONTADOR TESTE", **files,
+                              "serial": format(cert.serial_number, "x"), "issuer": "intermediate",
+                              "not_before": valid[0].isoformat(), "not_after": valid[1].isoformat()}
 
     server_key, server_cert = make_server_cert(intermediate, (*hosts.san_names(), *hosts.LOCAL_NAMES[1:]),
                                                now - day, valid[1])

@@ -81,7 +81,6 @@ class FakeSefazApp:
         if authorizer.settings.soap_executor not in ("inline", "thread"):
             raise ValueError("soap_executor must be 'inline' or 'thread'")
         self._request_log = self._request_logger(authorizer.settings.request_log)
-        self._service_names = frozenset(s.name for s in authorizer.services)
         # One worker thread at most: compiled schemas are not shared between threads (schemas.py).
         self._executor = (ThreadPoolExecutor(1, thread_name_prefix="soap")
                           if authorizer.settings.soap_executor == "thread" else None)
@@ -117,7 +116,7 @@ class FakeSefazApp:
         if method in ("GET", "HEAD") and path in ("/", "/index.html"):
             await _send(send, Answer(200, "text/html; charset=utf-8", self._landing(scope)))
             return
-        if method == "GET" and path.rstrip("/").rpartition("/")[2] in self._service_names:
+        if method == "GET" and not path.startswith(("/admin", "/portal")) and self.authorizer.service_at(path):
             # a SOAP URL opened in a browser: say how to use it instead of a bare 404
             hint = (f"fake-sefaz: {path} is a SOAP web service. POST a SOAP 1.1 or 1.2 envelope to it, or GET "
                     f"{path}?wsdl for its WSDL.\n").encode()
@@ -148,6 +147,7 @@ class FakeSefazApp:
         rows = "".join(f'<tr><td><a href="{base}/{s.name}?wsdl">{escape(s.name)}</a></td><td><code>{base}/{s.name}'
                        f'</code></td><td><code>{escape(s.root)}</code></td></tr>' for s in self.authorizer.services)
         links = "".join(f'<li><a href="{base}{href}">{escape(label)}</a></li>' for href, label in (
+            ("/portal/login", "Portal: Atendimento On-line (certificate login over HTTPS; procuração, CSC tokens, XML)"),
             ("/portal/csc", "Portal: CSC tokens of a taxpayer (NFC-e)"),
             ("/portal/nfce/consulta", "Portal: NFC-e consumer page (consulta por chave)"),
             ("/admin/health", "Admin API: health"),

@@ -17,7 +17,7 @@ from fake_sefaz.domain.clock import Clock, SystemClock
 from fake_sefaz.faults import FaultEngine
 from fake_sefaz.rules.pipeline import NFE_PIPELINE
 from fake_sefaz.domain.schemas import Schemas
-from fake_sefaz.services import Service, all_services
+from fake_sefaz.services import Service, all_services, by_path
 from fake_sefaz.services.backend import Backend
 from fake_sefaz.server.settings import Settings
 from fake_sefaz.soap.dispatcher import Answer, Dispatcher
@@ -61,6 +61,9 @@ class Authorizer:
             nfe_pipeline=NFE_PIPELINE,
         )
         self.dispatcher = Dispatcher(self.backend, self.services, self.faults)
+        # The HTTPS port actually listened on (the settings', or a free one an in-process server picked): the
+        # portal links to it and /admin/health reports it.
+        self.tls_port: int = settings.tls_port
         # Issue 4: the taxpayer registry file (settings.registry_file), loaded once per content.
         check_registry_settings(settings)
         if settings.registry_file:
@@ -110,6 +113,11 @@ class Authorizer:
     # --- the SOAP path
     def acting(self, path: str, host: str | None = None) -> tuple[int, int]:
         return self.dispatcher.acting(path, host)
+
+    def service_at(self, path: str) -> str | None:
+        """The service a URL path names (ours, /NFeAutorizacao4, or a real one, /ws/nfeautorizacao4.asmx)."""
+        found = by_path(self.services, path)
+        return found.name if found is not None else None
 
     def wsdl(self, path: str, address: str) -> Answer | None:
         return self.dispatcher.wsdl(path, address)

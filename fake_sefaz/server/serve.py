@@ -100,6 +100,12 @@ def serve(settings: Settings) -> None:
         sockets["http"] = listen(settings.host, settings.port)
     if settings.tls_port:
         sockets["https"] = listen(settings.host, settings.tls_port)
+    if settings.proxy_port:
+        from fake_sefaz.server.proxy import start_in_thread
+
+        if not settings.tls_port:
+            raise SettingsError("proxy_port needs tls_port: the proxy tunnels to the HTTPS listener")
+        start_in_thread(settings.host, settings.proxy_port, _loopback(settings.host), settings.tls_port)
     if settings.workers <= 1:
         asyncio.run(run_listeners(build_servers(build_app(settings), settings, sockets)))
         return
@@ -115,12 +121,18 @@ def serve(settings: Settings) -> None:
         raise SystemExit(code)
 
 
+def _loopback(host: str) -> str:
+    """Where the proxy reaches the HTTPS listener bound to `host`."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+
+
 class ThreadedServer:
     """The app served by uvicorn in a background thread on 127.0.0.1 and a free port (and, with tls=True, an
     HTTPS port with mutual TLS beside it)."""
 
     def __init__(self, app: FakeSefazApp | None = None, settings: Settings | None = None, clock: Any = None,
-                 host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, tls: bool = False, tls_port: int = 0,
+                 proxy: bool = False) -> None:
         self.app = app or build_app(settings, clock=clock)
         self.host = host
         self._sockets = {"http": listen(host, port)}
@@ -128,6 +140,16 @@ class ThreadedServer:
             self._sockets["https"] = listen(host, tls_port)
         self.port = self._sockets["http"].getsockname()[1]
         self.tls_port = self._sockets["https"].getsockname()[1] if tls else None
+        if self.tls_port:
+            self.app.authorizer.tls_port = self.tls_port
+        self.proxy_port: int | None = None
+        if proxy:  # proxy mode beside the HTTPS listener (a free port)
+            from fake_sefaz.server.proxy import start_in_thread
+
+            probe = listen(host, 0)
+            self.proxy_port = probe.getsockname()[1]
+            probe.close()
+            start_in_thread(host, self.proxy_port, host, int(self.tls_port or 0))
         self._servers = build_servers(self.app, self.app.authorizer.settings, self._sockets)
         self._thread = threading.Thread(target=lambda: asyncio.run(run_listeners(self._servers, False)), daemon=True)
 

@@ -117,6 +117,9 @@ class Settings:
     tls_port: Annotated[int, Field(ge=0, le=65535)] = setting(0, "HTTPS port `serve` also listens on, with the "
                                                               "emitter's certificate as TLS client certificate "
                                                               "(0: no HTTPS)")
+    proxy_port: Annotated[int, Field(ge=0, le=65535)] = setting(0, "proxy mode: an HTTPS proxy (CONNECT) on this "
+                                                                "port tunnels the real SEFAZ hostnames to the HTTPS "
+                                                                "listener (set HTTPS_PROXY in the emitter); 0: none")
     http_enabled: bool = setting(True, "also serve plain HTTP on `port` (false: HTTPS only, on tls_port)")
     tls_cert_file: Annotated[str, AfterValidator(_file_or_empty)] = setting("", "PEM server certificate chain for "
                                                                            "HTTPS; empty: the test PKI's server.pem "
@@ -129,6 +132,12 @@ class Settings:
                                                             "answers 280-286 inside the service's own response")
     admin_token: str = setting("", "the admin API (/admin) answers loopback clients only; with a token it also "
                                "answers others that send Authorization: Bearer <token>")
+    # --- the taxpayer portal, "Atendimento On-line" (issue 14; seeds 000 and 001)
+    portal_session_minutes: Positive = setting(30.0, "a portal session ends this many minutes after its login")
+    portal_password_login: bool = setting(False, "also offer login with IE or CPF and password (seed 000); NF-e "
+                                          "issuers are refused it, as seed 001 item 2 says (certificate only)")
+    portal_passwords: CommaList = setting((), "portal_password_login: the accepted credentials, each IE:senha or "
+                                          "CPF:senha")
     # --- certificates
     certs_dir: str = setting("", "where `fake-sefaz certs` writes the test PKI; default <data_dir>/certs")
     trust_test_ca: bool = setting(True, "trust the test CA made by `fake-sefaz certs`")

@@ -83,6 +83,11 @@ def by_doc(tx: "Tx", doc: str, uf: str | None = None) -> list[tuple]:
     return tx.execute(_SELECT + " WHERE doc = ? AND uf = ? ORDER BY ie", (doc, uf))
 
 
+def by_base(tx: "Tx", base: str) -> list[tuple]:
+    """Every establishment (CNPJ + IE) of a CNPJ base: what an e-CNPJ opens in the portal (seed 001)."""
+    return tx.execute(_SELECT + " WHERE doc LIKE ? ORDER BY doc, ie", (base[:8] + "______",))
+
+
 def by_ie(tx: "Tx", ie: str, uf: str) -> list[tuple]:
     return tx.execute(_SELECT + " WHERE ie = ? AND uf = ? ORDER BY doc", (ie, uf))
 

@@ -21,7 +21,7 @@ def routes(auth: "Authorizer") -> list[Route]:
         # worker: the answering process, so an operator (or a test) can see how connections spread over workers.
         # tls_port: where the HTTPS listener is (0: none), so a remote scenario run can reach it
         return JSONResponse({"status": "ok", "uf": s.uf, "tpAmb": s.tpAmb, "now": auth.clock.now().isoformat(),
-                             "worker": os.getpid(), "tls_port": s.tls_port, "tls_client_errors": s.tls_client_errors})
+                             "worker": os.getpid(), "tls_port": auth.tls_port, "tls_client_errors": s.tls_client_errors})
 
     async def document(request: Request) -> JSONResponse:
         key = request.path_params["chNFe"]

@@ -2,8 +2,10 @@
 guide (reference/seeds/000): the table ID Token / Número Token / Início da vigência / Fim da vigência / Revogar
 Token, a "Requisitar novo Token" button that shows "Token emitido: ...", and revocation after a confirmation
 ("Deseja realmente revogar Token com id [6]?"). Plain HTML forms, no script: the confirmation is its own page.
+Every page needs an Atendimento On-line session (web/portal_login.py) with the "csc" scope, for the same company
+(CNPJ base): the company's own e-CNPJ, or an e-CPF holding a procuração for it (seed 001).
 
-GET  /portal/csc                          choose the taxpayer (CNPJ), UF and environment
+GET  /portal/csc                          the session's company (UF and environment may be chosen)
 GET  /portal/csc/{cnpj}                   the token table
 POST /portal/csc/{cnpj}/request           request a new token
 GET  /portal/csc/{cnpj}/revoke/{id}       confirmation page
@@ -14,34 +16,19 @@ from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from fake_sefaz.domain import ufs
 from fake_sefaz.store import csc
 from fake_sefaz.web.admin_csc import parse_id, scope_of, when
+from fake_sefaz.web.portal_common import form_data, page, require
 
 if TYPE_CHECKING:
     from fake_sefaz.server.authorizer import Authorizer
-
-STYLE = """body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
-td,th{border:1px solid #888;padding:.3em .7em}th{background:#dde}.msg{color:#060;font-weight:bold}
-.err{color:#a00;font-weight:bold}"""
-
-
-def page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(f"<!DOCTYPE html><html lang=\"pt-BR\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
-                        f"</title><style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
-                        status_code=status)
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    raw = (await request.body()).decode("utf-8", "replace")
-    return {k: v[0] for k, v in parse_qs(raw).items()}
-
 
 def routes(auth: "Authorizer") -> list[Route]:
     def scope(request: Request) -> tuple[str, int, int, str]:
@@ -50,18 +37,19 @@ def routes(auth: "Authorizer") -> list[Route]:
         query = urlencode({"uf": ufs.sigla_of(cUF), "tpAmb": tpAmb})
         return csc.cnpj_base(cnpj), cUF, tpAmb, query
 
-    async def choose(request: Request) -> HTMLResponse:
-        cnpj = request.query_params.get("cnpj")
-        if cnpj:
-            return RedirectResponse(f"/portal/csc/{cnpj}?" + urlencode(
-                {"uf": request.query_params.get("uf") or auth.settings.uf,
-                 "tpAmb": request.query_params.get("tpAmb") or auth.settings.tpAmb}), status_code=303)
-        return page("Requisitar Token NFC-e", f"""<form method="get" action="/portal/csc">
-<label>CNPJ <input name="cnpj" required></label> <label>UF <input name="uf" value="{auth.settings.uf}" size="2"></label>
-<label>Ambiente <select name="tpAmb"><option value="2">2 - Homologação</option><option value="1">1 - Produção</option>
-</select></label> <button type="submit">Consultar tokens</button></form>""")
+    async def choose(request: Request) -> Response:
+        session = require(auth, request, "csc")
+        if isinstance(session, Response):
+            return session
+        # the session's company; UF and environment may be chosen (?uf=AM&tpAmb=1)
+        return RedirectResponse(f"/portal/csc/{session.cnpj}?" + urlencode(
+            {"uf": request.query_params.get("uf") or auth.settings.uf,
+             "tpAmb": request.query_params.get("tpAmb") or auth.settings.tpAmb}), status_code=303)
 
-    async def table(request: Request) -> HTMLResponse:
+    async def table(request: Request) -> Response:
+        gate = require(auth, request, "csc", request.path_params["cnpj"])
+        if isinstance(gate, Response):
+            return gate
         try:
             base, cUF, tpAmb, query = scope(request)
         except (csc.CscError, ValueError) as exc:
@@ -88,9 +76,12 @@ Fim da vigência preenchido: token revogado.</p>{notice}
 Token</button></form>
 <table id="tokens"><thead><tr><th>ID Token</th><th>Número Token</th><th>Início da vigência</th><th>Fim da vigência</th>
 <th>Revogar Token</th></tr></thead><tbody>{rows}</tbody></table>"""
-        return page("Requisitar Token NFC-e", body)
+        return page("Requisitar Token NFC-e", body, session=gate)
 
-    async def request_token(request: Request) -> RedirectResponse | HTMLResponse:
+    async def request_token(request: Request) -> Response:
+        gate = require(auth, request, "csc", request.path_params["cnpj"])
+        if isinstance(gate, Response):
+            return gate
         try:
             base, cUF, tpAmb, query = scope(request)
         except (csc.CscError, ValueError) as exc:
@@ -104,7 +95,10 @@ Token</button></form>
             return RedirectResponse(f"/portal/csc/{cnpj}?{query}&" + urlencode({"erro": str(exc)}), status_code=303)
         return RedirectResponse(f"/portal/csc/{cnpj}?{query}&emitido={created.id6}", status_code=303)
 
-    async def confirm(request: Request) -> HTMLResponse:
+    async def confirm(request: Request) -> Response:
+        gate = require(auth, request, "csc", request.path_params["cnpj"])
+        if isinstance(gate, Response):
+            return gate
         try:
             base, cUF, tpAmb, query = scope(request)
             token_id = parse_id(request.path_params["id"])
@@ -116,7 +110,10 @@ Token</button></form>
 value="sim"><button type="submit" id="confirmar">Confirmar</button></form>
 <p><a href="/portal/csc/{cnpj}?{query}" id="cancelar">Cancelar</a></p>""")
 
-    async def revoke(request: Request) -> RedirectResponse | HTMLResponse:
+    async def revoke(request: Request) -> Response:
+        gate = require(auth, request, "csc", request.path_params["cnpj"])
+        if isinstance(gate, Response):
+            return gate
         try:
             base, cUF, tpAmb, query = scope(request)
             token_id = parse_id(request.path_params["id"])
