@@ -247,3 +247,88 @@ def test_proxy_mode_tunnels_the_real_hostnames(pki, tmp_path):
         assert (r.cStat, r.field("cUF"), r.field("tpAmb")) == ("107", "35", "2")
         bad = httpx.get(f"{proxy}/anything", timeout=5)
         assert bad.status_code == 405 and bad.headers["allow"] == "CONNECT"
+
+
+# The real paths of SP and SVRS (reference §2.3), per payload root
+SP_PATHS = {"consStatServ": "/ws/nfestatusservico4.asmx", "enviNFe": "/ws/nfeautorizacao4.asmx",
+            "consReciNFe": "/ws/nferetautorizacao4.asmx", "consSitNFe": "/ws/nfeconsultaprotocolo4.asmx",
+            "inutNFe": "/ws/nfeinutilizacao4.asmx", "envEvento": "/ws/nferecepcaoevento4.asmx"}
+SVRS_PATHS = {"consStatServ": "/ws/NfeStatusServico/NfeStatusServico4.asmx",
+              "enviNFe": "/ws/NfeAutorizacao/NFeAutorizacao4.asmx",
+              "consReciNFe": "/ws/NfeRetAutorizacao/NFeRetAutorizacao4.asmx",
+              "consSitNFe": "/ws/NfeConsulta/NfeConsulta4.asmx", "inutNFe": "/ws/nfeinutilizacao/nfeinutilizacao4.asmx",
+              "envEvento": "/ws/recepcaoevento/recepcaoevento4.asmx"}
+
+
+class RealUrls(SoapClient):
+    """An emitter's own URL table: every service at its real host and path."""
+
+    def __init__(self, base: str, paths: dict[str, str], ctx: ssl.SSLContext) -> None:
+        super().__init__(base, http=httpx.Client(verify=ctx, timeout=10))
+        self.paths = paths
+
+    def url_for(self, root: str) -> str:
+        return self.base_url + self.paths[root]
+
+
+@pytest.mark.parametrize("host, uf, paths", [("homologacao.nfe.fazenda.sp.gov.br", "SP", SP_PATHS),
+                                             ("nfe-homologacao.svrs.rs.gov.br", "SC", SVRS_PATHS)])
+def test_the_whole_flow_at_the_real_urls(tls_server, pki, real_hosts, host, uf, paths):
+    """status, authorization (sync and async with the receipt), query, cancellation and voiding, each posted to
+    the URL a real emitter has in its table, answered as that host's UF would."""
+    from datetime import datetime, timezone
+
+    from fake_sefaz.domain import ufs
+    from fake_sefaz.emitter.factory import NFeFactory
+    from fake_sefaz.emitter.signer import Signer
+    from fake_sefaz.tools import flow
+
+    cuf = ufs.code_of(uf)
+    client = RealUrls(https(tls_server, host), paths, context(pki))
+    emitente = pki.identity("emitente")
+    factory = NFeFactory(seed=None, uf=uf, tpAmb=2, cnpj=emitente.cnpj, razao=emitente.razao)
+    signer = Signer(emitente)
+    assert flow.status(client, 2, cuf).cStat == "107"
+    sync = flow.send(client, signer.sign_nfe(factory.build()), sync=True, tpAmb=2)
+    assert (sync.cStat, sync.extra["key"][:2]) == ("100", str(cuf)), sync.line()
+    later = flow.send(client, signer.sign_nfe(factory.build()), sync=False, tpAmb=2, poll_s=0.05)
+    assert later.cStat == "100", later.line()
+    assert flow.query(client, sync.extra["key"], tpAmb=2).cStat == "100"
+    cancelled = flow.cancel(client, signer, key=sync.extra["key"], author=emitente.cnpj, tpAmb=2,
+                            when=datetime.now(timezone.utc))
+    assert cancelled.cStat == "135", cancelled.line()
+    nnf = int(sync.extra["key"][25:34])
+    voided = flow.inutilize(client, signer, cnpj=emitente.cnpj, first=nnf + 500, last=nnf + 501,
+                            serie=int(sync.extra["key"][22:25]), mod=55, cUF=cuf, tpAmb=2,
+                            year=datetime.now().year)
+    assert voided.cStat == "102", voided.line()
+    client.close()
+
+
+def test_a_client_that_sends_only_its_leaf_is_accepted(tls_server, pki, tmp_path):
+    """Some emitters send only their own certificate, not the AC's: the intermediate is a trust anchor too."""
+    ident = pki.identity("emitente")
+    leaf_only = tmp_path / "leaf.pem"
+    leaf_only.write_bytes(ident.cert_pem)
+    ctx = ssl.create_default_context(cafile=str(pki.ca_bundle_file))
+    ctx.load_cert_chain(str(leaf_only), str(ident.key_path))
+    assert soap(https(tls_server), ctx).call(cons_stat_serv(2, 35)).cStat == "107"
+
+
+def test_own_server_certificate_settings_are_checked_before_listening(pki, tmp_path):
+    """tls_cert_file without its key, or with a key that is not its own: one line, exit 2, nothing listens."""
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "fake_sefaz", "serve", "--tls-port", "18999", "--data-dir", str(tmp_path),
+               "--certs-dir", str(pki.directory)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_SEFAZ_")}
+    env["FAKE_SEFAZ_TLS_CERT_FILE"] = str(pki.server_cert_file)
+    p = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert (p.returncode, p.stderr.strip()) == (2, "fake-sefaz serve: tls_cert_file and tls_key_file go together: "
+                                                   "give both, or neither for the test PKI's server certificate")
+    env["FAKE_SEFAZ_TLS_KEY_FILE"] = str(pki.identity("emitente").key_path)
+    p = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 2 and p.stderr.startswith("fake-sefaz serve: tls_cert_file=") and "cannot use it" in p.stderr
+    assert "Traceback" not in p.stderr and p.stdout == ""
