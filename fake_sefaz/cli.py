@@ -216,6 +216,34 @@ def cmd_cce(args: argparse.Namespace) -> int:
                                   text=args.text, seq=args.seq, when=_now(settings)))
 
 
+def _an_client(args: argparse.Namespace, tpAmb: int):
+    from fake_sefaz.tools import flow
+
+    client = _client(args)
+    client.base_url = flow.an_url(client.base_url, tpAmb)
+    return client
+
+
+def cmd_distdfe(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    ident, _ = _signer(args, settings)
+    party = args.cnpj or args.cpf or ident.cnpj or ident.cpf
+    return _report(args, flow.distdfe(_an_client(args, settings.tpAmb), party, args.out, tpAmb=settings.tpAmb,
+                                      now=_now(settings).timestamp()))
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from fake_sefaz.tools import flow
+
+    settings = _settings(args)
+    ident, signer = _signer(args, settings)
+    return _report(args, flow.manifest(_an_client(args, settings.tpAmb), signer, key=_key(args.key),
+                                       author=ident.cnpj or ident.cpf, kind=args.type, tpAmb=settings.tpAmb,
+                                       when=_now(settings), justification=args.justification, seq=args.seq))
+
+
 def cmd_inutilize(args: argparse.Namespace) -> int:
     from fake_sefaz.tools import flow
 
@@ -495,6 +523,23 @@ def build_parser() -> argparse.ArgumentParser:
     cc.add_argument("--text", required=True, help="xCorrecao, 15-1000 characters")
     cc.add_argument("--seq", type=int, default=1, help="nSeqEvento (1-20)")
     cc.set_defaults(func=cmd_cce)
+
+    dd = sub.add_parser("distdfe", help="NFeDistribuicaoDFe at the AN: fetch every pending document into a folder "
+                                        "(exit 0 on 137/138)")
+    client_side(dd)
+    dd.add_argument("--cnpj", help="the interested CNPJ (default: the --identity's)")
+    dd.add_argument("--cpf", help="the interested CPF")
+    dd.add_argument("--out", required=True, help="folder for <NSU>-<schema>.xml and the ultNSU cursor (ultNSU.json)")
+    dd.set_defaults(func=cmd_distdfe)
+
+    mf = sub.add_parser("manifest", help="the recipient's manifestação at the AN, 2102x0 (exit 0 on 135)")
+    client_side(mf)
+    mf.add_argument("key", help="the 44-digit access key")
+    mf.add_argument("--type", required=True, choices=("ciencia", "confirmacao", "desconhecimento", "nao-realizada"),
+                    help="210210 Ciência, 210200 Confirmação, 210220 Desconhecimento, 210240 Operação não Realizada")
+    mf.add_argument("--justification", help="xJust (15-255 characters; required for nao-realizada)")
+    mf.add_argument("--seq", type=int, default=1, help="nSeqEvento (1, or 2 for a second conclusive event)")
+    mf.set_defaults(func=cmd_manifest)
 
     iu = sub.add_parser("inutilize", help="NFeInutilizacao4: void a range of numbers (exit 0 on 102)")
     client_side(iu)

@@ -66,7 +66,7 @@ SOAP_ANSWERS = [
     (200, "cStat", "215"),  # ConsCad without infCons
     (200, "cStat", "236"),  # consSitNFe with a key whose check digit is wrong
     (200, "cStat", "248"),  # consReciNFe of a receipt of another UF (99)
-    (200, "cStat", "516"),  # distDFeInt: not a message this authorizer serves (no such root)
+    (200, "cStat", "215"),  # distDFeInt without its interested party: schema (NFeDistribuicaoDFe, issue 15)
 ]
 
 

@@ -173,6 +173,8 @@ CATALOGUE: dict[int, str] = {
     463: 'Rejeição: Código Identificador do CSC no QR-Code foi revogado pela empresa',
     464: 'Rejeição: Código de Hash no QR-Code difere do calculado',
     466: 'Rejeição: Evento com Tipo de Autor incompatível',
+    472: 'Rejeição: CPF consultado difere do CPF do Certificado Digital',
+    473: 'Rejeição: Certificado Transmissor sem CNPJ ou CPF',
     483: 'Rejeição: Valor do desconto maior que valor do produto',
     489: 'Rejeição: CNPJ informado inválido (DV ou zeros)',
     490: 'Rejeição: CPF informado inválido (DV ou zeros)',
@@ -260,9 +262,14 @@ CATALOGUE: dict[int, str] = {
     630: 'Rejeição: Valor do Produto difere do produto Valor Unitário de Tributação e Quantidade Tributável',
     631: 'Rejeição: CNPJ-Base do Destinatário difere do CNPJ-Base do Certificado Digital',
     632: 'Rejeição: Solicitação fora de prazo, a NF-e não está mais disponível para download',
+    640: 'Rejeição: CNPJ/CPF do interessado não possui permissão para consultar esta NF-e',
+    641: 'Rejeição: NF-e indisponível para o emitente',
     635: 'Rejeição: NF-e com mesmo número e série já transmitida e aguardando processamento',
     650: 'Rejeição: Evento de "Ciência da Emissão" para NF-e Cancelada ou Denegada',
     651: 'Rejeição: Evento de "Desconhecimento da Operação" para NF-e Cancelada ou Denegada',
+    653: 'Rejeição: NF-e Cancelada, arquivo indisponível para download',
+    654: 'Rejeição: NF-e Denegada, arquivo indisponível para download',
+    655: 'Rejeição: Evento de Ciência da Emissão informado após a manifestação final do destinatário',
     656: 'Rejeição: Consumo Indevido',
     657: 'Rejeição: Código do Órgão diverge do órgão autorizador',
     663: 'Rejeição: Alíquota do ICMS com valor superior a 4 por cento na operação de saída interestadual com produtos importados',
@@ -521,6 +528,12 @@ MEANINGS: dict[tuple[int, str], str] = {
     # NT 2023.004 reused 657 (events: Código do Órgão) and 796 (QR code) for payment fields (rules/payment.py).
     (657, "YA03a-10"): 'Rejeição: Data de Pagamento inválida',
     (796, "YA07a"): 'Rejeição: CNPJ recebedor do pagamento inválido',
+    # NFeDistribuicaoDFe (NT 2014.002 §4) reuses codes of the old consulta-destinatário and of the UF services
+    (137, "DIST-137"): 'Nenhum documento localizado',
+    (138, "DIST-138"): 'Documento localizado',
+    (589, "H06"): 'Rejeição: Número do NSU informado superior ao maior NSU da base de dados do Ambiente Nacional',
+    (217, "H14"): 'Rejeição: NF-e inexistente para a chave de acesso informada',
+    (618, "H12"): 'Rejeição: Chave de Acesso inválida (modelo diferente de 55)',
 }
 
 

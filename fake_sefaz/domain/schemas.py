@@ -37,6 +37,11 @@ SCHEMA_FILES: dict[str, str] = {
     "retEnviNFe": _NFE + "retEnviNFe_v4.00.xsd",
     "NFe": _NFE + "nfe_v4.00.xsd",
     "procNFe": _NFE + "procNFe_v4.00.xsd",
+    # NFeDistribuicaoDFe (Ambiente Nacional, NT 2014.002)
+    "distDFeInt": "nfe_dist_dfe/schemas/v1_0/distDFeInt_v1.01.xsd",
+    "retDistDFeInt": "nfe_dist_dfe/schemas/v1_0/retDistDFeInt_v1.01.xsd",
+    "resNFe": "nfe_dist_dfe/schemas/v1_0/resNFe_v1.01.xsd",
+    "resEvento": "nfe_dist_dfe/schemas/v1_0/resEvento_v1.01.xsd",
     "consReciNFe": _NFE + "consReciNFe_v4.00.xsd",
     "retConsReciNFe": _NFE + "retConsReciNFe_v4.00.xsd",
     "consSitNFe": _NFE + "consSitNFe_v4.00.xsd",

@@ -49,4 +49,5 @@ BRASILIA = timezone(timedelta(hours=-3))
 
 
 def tz_of(code: int) -> timezone:
-    return _TZ[code]
+    """The UF's offset; the Ambiente Nacional (91) answers in Brasília time."""
+    return BRASILIA if code == AMBIENTE_NACIONAL else _TZ[code]

@@ -39,6 +39,9 @@ def envelope(payload: etree._Element | bytes, root: str, *, version: int = 12, z
     data = payload_bytes(payload)
     if zipped:
         inner = f'<nfeDadosMsgZip xmlns="{ns}">'.encode() + base64.b64encode(gzip.compress(data)) + b"</nfeDadosMsgZip>"
+    elif root == "distDFeInt":  # the AN's .asmx style: the operation element around nfeDadosMsg (its WSDL)
+        inner = (f'<nfeDistDFeInteresse xmlns="{ns}"><nfeDadosMsg>'.encode() + data
+                 + b"</nfeDadosMsg></nfeDistDFeInteresse>")
     else:
         inner = f'<nfeDadosMsg xmlns="{ns}">'.encode() + data + b"</nfeDadosMsg>"
     return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{env}"><soap:Body>'.encode()
@@ -129,6 +132,24 @@ def cons_sit_nfe(tpAmb: int, chNFe: str) -> etree._Element:
     _sub(el, "tpAmb", tpAmb)
     _sub(el, "xServ", "CONSULTAR")
     _sub(el, "chNFe", chNFe)
+    return el
+
+
+def dist_dfe_int(tpAmb: int, party: str, *, ult_nsu: int | None = None, nsu: int | None = None,
+                 chNFe: str | None = None, cUFAutor: int | None = None) -> etree._Element:
+    """distDFeInt 1.01 (NFeDistribuicaoDFe): one of ultNSU (distNSU), NSU (consNSU) or chNFe (consChNFe)."""
+    el = _el("distDFeInt", versao="1.01")
+    _sub(el, "tpAmb", tpAmb)
+    if cUFAutor is not None:
+        _sub(el, "cUFAutor", cUFAutor)
+    _sub(el, "CNPJ" if len(party) == 14 else "CPF", party)
+    if chNFe is not None:
+        group, tag, value = "consChNFe", "chNFe", chNFe
+    elif nsu is not None:
+        group, tag, value = "consNSU", "NSU", f"{nsu:015d}"
+    else:
+        group, tag, value = "distNSU", "ultNSU", f"{ult_nsu or 0:015d}"
+    _sub(etree.SubElement(el, "{%s}%s" % (NFE, group)), tag, value)
     return el
 
 

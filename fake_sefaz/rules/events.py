@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.protocol import parse_dh
 from fake_sefaz.domain.records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
 from fake_sefaz.domain.xml import N
-from fake_sefaz.rules import rule
+from fake_sefaz.rules import InForce, rule
 from fake_sefaz.rules import signature as sigrules
 
 if TYPE_CHECKING:
@@ -302,12 +302,53 @@ def s_not_duplicate(st: EventState) -> None:
         raise Rejection(573)
 
 
+# NT 2020.001 (reference §4.1): a conclusive manifestação may be sent twice, the last one prevails (v1.50, Ajuste
+# SINIEF 43/23, produção 01/08/2024); its deadline became 90 days (v1.60, Ajuste SINIEF 14/26, 01/06/2026; 180 before).
+SECOND_CONCLUSIVE = InForce(hom=date(2024, 7, 1), prod=date(2024, 8, 1))
+CONCLUSIVE_90_DAYS = InForce(hom=date(2026, 6, 1), prod=date(2026, 6, 1))
+CONCLUSIVE = (CONFIRMATION, UNKNOWN_OPERATION, NOT_PERFORMED)
+AWARENESS_DAYS = 10
+
+
 @rule("P15-10", 594)
 def s_sequence_max(st: EventState) -> None:
-    """594: nSeqEvento above the maximum: 1 for cancellations and manifestations, cce_max_seq (20) for the CC-e."""
-    limit = st.ctx.settings.cce_max_seq if st.ctx.tpEvento == CCE else 1
-    if st.ctx.nSeqEvento > limit:
+    """594: nSeqEvento above the maximum: 1 for cancellations and Ciência, cce_max_seq (20) for the CC-e, 2 for a
+    conclusive manifestação from NT 2020.001 v1.50 (1 before)."""
+    ctx = st.ctx
+    if ctx.tpEvento == CCE:
+        limit = ctx.settings.cce_max_seq
+    elif ctx.tpEvento in CONCLUSIVE and SECOND_CONCLUSIVE.applies(ctx.now, ctx.acting_tpAmb):
+        limit = 2
+    else:
+        limit = 1
+    if ctx.nSeqEvento > limit:
         raise Rejection(594)
+
+
+# NT 2020.001 H01 (595, 210240 without xJust) is not a rule here: the event's own XSD (e210240_v1.00) requires
+# xJust, so such a message is answered 493 first, as the schema step of the AN does.
+
+
+@rule("MDE-H03", 596)
+def s_manifestation_deadline(st: EventState) -> None:
+    """596: a manifestação past its deadline, counted from the NF-e's authorization: Ciência 10 days; the
+    conclusive ones 90 days from 01/06/2026 (NT 2020.001 v1.60), 180 days before."""
+    ctx = st.ctx
+    if ctx.tpEvento not in RECIPIENT_EVENTS or st.doc is None:
+        return
+    if ctx.tpEvento == AWARENESS:
+        days = AWARENESS_DAYS
+    else:
+        days = 90 if CONCLUSIVE_90_DAYS.applies(ctx.now, ctx.acting_tpAmb) else 180
+    if ctx.now - parse_dh(st.doc.dhRecbto) > timedelta(days=days):
+        raise Rejection(596)
+
+
+@rule("MDE-H06", 655)
+def s_awareness_before_conclusive(st: EventState) -> None:
+    """655: Ciência da Emissão after the destinatário's conclusive manifestação."""
+    if st.ctx.tpEvento == AWARENESS and any(ev.tpEvento in CONCLUSIVE for ev in st.registered):
+        raise Rejection(655)
 
 
 # --- 110111 / 110112: cancellation -----------------------------------------------------------------------
@@ -530,7 +571,7 @@ def s_subst_not_reused(st: EventState) -> None:
 
 STATE_RULES = (
     s_key_known, s_author_is_recipient, s_not_cancelled_twice, s_nfe_authorized, s_after_issue,
-    s_after_authorization, s_not_duplicate, s_sequence_max,
+    s_after_authorization, s_not_duplicate, s_sequence_max, s_manifestation_deadline, s_awareness_before_conclusive,
     s_protocol_matches, s_subst_original_normal, s_cancel_window, s_issuer_regular, s_not_confirmed,
     s_no_circulation,
     s_subst_key_valid, s_subst_key_consistent, s_subst_exists, s_subst_authorized, s_subst_not_reused,

@@ -218,6 +218,13 @@ class Settings:
     limit_total_vnf: Amount = setting("", "628: vNF above this limit (model 55; NFC-e: nfce_max_vnf, 780)")
     payment_sum_nfe: bool = setting(True, "865 (payments below vNF) also for NF-e, model 55: NT 2025.001 made the rule national but marks the NF-e part future")
     uf_optional_rules: CommaList = setting((), "MOC rule ids of UF-option (\"Facul.\") content rules the default profile leaves off, switched on for this UF: N16-04 (663), N28-10 (625), N28-20 (626), N28-30 (627), YA04a-20 (737), F02-10 (512), F02a-10 (540), G02-10 (514), G02a-10 (541), I08-10 (518), I08-20 (519), I08-60 (520)")
+    # --- the Ambiente Nacional: NFeDistribuicaoDFe (issue 15; NT 2014.002 §3)
+    dist_max_docs: Annotated[int, Field(ge=1, le=50)] = setting(50, "docZip per distribution answer (NT: at most 50)")
+    dist_retention_days: Positive = setting(90.0, "documents stay distributable this many days after the AN got them (632 past it)")
+    dist_idle_days: Positive = setting(60.0, "NSUs are generated only for parties that called distNSU within this many days (new or idle: 137 first)")
+    dist_wait_s: Positive = setting(3600.0, "656: wait after a distNSU found nothing, and how long a block lasts (NT: 1 hour)")
+    dist_key_queries: Count = setting(20, "656: consChNFe + consNSU per hour per party, more than this blocks")
+    dist_max_bytes: Count = setting(10240, "214: distDFeInt data area above this (NT 2014.002 B01: 10 KB)")
     # --- performance (issue 7)
     signature_verifier: Literal["fast", "xmlsec"] = setting("fast", "rule F02 (297): \"fast\" accepts a valid signature of the profile's "
                                       "exact shape with lxml C14N + hashlib + cryptography (~2x faster, checked "

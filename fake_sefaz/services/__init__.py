@@ -41,10 +41,11 @@ class Service:
 
 def all_services() -> tuple[Service, ...]:
     """Every service this server answers, in the order the README lists them."""
-    from fake_sefaz.services import authorization, cadastro, events, inutilization, query, receipt, status
+    from fake_sefaz.services import (authorization, cadastro, distribution, events, inutilization, query, receipt,
+                                     status)
 
     return (status.SERVICE, authorization.SERVICE, receipt.SERVICE, query.SERVICE, events.SERVICE,
-            inutilization.SERVICE, cadastro.SERVICE)
+            inutilization.SERVICE, cadastro.SERVICE, distribution.SERVICE)
 
 
 def by_root(services: tuple[Service, ...]) -> dict[str, Service]:

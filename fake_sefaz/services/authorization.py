@@ -28,7 +28,7 @@ from fake_sefaz.store import events as events_store
 from fake_sefaz.store import registry as registry_store
 from fake_sefaz.store.reads import StoreReads, TxReads
 from fake_sefaz.domain.xml import N
-from fake_sefaz.services import Service
+from fake_sefaz.services import Service, national
 from fake_sefaz.services.context import Request, add, head, ret
 
 @dataclass
@@ -121,14 +121,18 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
                 nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
                 prot = prot_nfe(req, d.doc, cstat, suffix, nProt, d.messages)
                 prot_text = etree.tostring(prot, encoding="unicode")
-                tx.insert_document(DocumentRecord(
+                record_ = DocumentRecord(
                     chNFe=d.doc.key, tpAmb=req.tpAmb, cUF=req.cUF, mod=int(d.doc.mod), serie=int(d.doc.serie),
                     nNF=int(d.doc.nNF), issuer=d.doc.issuer, dhEmi=d.doc.dhEmi, tpEmis=int(d.doc.tpEmis),
                     state=STORED_OUTCOMES[cstat], cStat=cstat, nProt=nProt, dhRecbto=req.dhRecbto,
                     received_ts=req.now.timestamp(), nRec=nRec, digVal=d.doc.digest_value, vNF=d.doc.vNF,
                     prot_xml=prot_text,
                     nfe_xml=etree.tostring(d.doc.element, encoding="unicode"),
-                ))
+                )
+                tx.insert_document(record_)
+                # the Ambiente Nacional's copy, in the same commit (issue 15)
+                national.publish_document(tx, record_, d.doc.element, req.backend.settings.dist_idle_days,
+                                          req.now.timestamp())
             else:
                 prot = prot_nfe(req, d.doc, cstat, suffix, meaning=meaning)
                 prot_text = etree.tostring(prot, encoding="unicode")

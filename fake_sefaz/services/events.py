@@ -23,7 +23,7 @@ from fake_sefaz.store.reads import TxReads
 from fake_sefaz.store import CANCELLED, Tx
 from fake_sefaz.store import events as evstore
 from fake_sefaz.domain.xml import N
-from fake_sefaz.services import Service
+from fake_sefaz.services import Service, national
 from fake_sefaz.services.context import Request, add, ret
 
 VERSION = "1.00"
@@ -94,15 +94,19 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
             cstat = 155 if st.late else (135 if st.linked else 136)
             nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
             answer = ret_evento(req, ctx, cstat, "", nProt, R.dest_id(st.nfe) if st.linked else None)
+            proc_text = etree.tostring(proc_evento(ctx.evento, answer), encoding="unicode")
             evstore.insert_event(tx, evstore.EventRecord(
                 chNFe=ctx.chNFe, tpEvento=ctx.tpEvento, nSeqEvento=ctx.nSeqEvento, tpAmb=req.tpAmb,
                 cOrgao=ctx.cOrgao, author=ctx.author, dhEvento=ctx.f("dhEvento"), cStat=cstat, nProt=nProt,
                 dhRegEvento=req.dhRecbto, received_ts=req.now.timestamp(),
                 detail=ctx.det_f("chNFeRef") if ctx.tpEvento == R.CANCEL_SUBST else "",
-                proc_xml=etree.tostring(proc_evento(ctx.evento, answer), encoding="unicode"),
+                proc_xml=proc_text,
             ))
             if ctx.tpEvento in (R.CANCEL, R.CANCEL_SUBST):
                 tx.set_document_state(ctx.chNFe, CANCELLED)
+            # the Ambiente Nacional's copy, in the same commit (issue 15)
+            national.publish_event(tx, doc, ctx.tpEvento, ctx.author, proc_text, req.backend.settings.dist_idle_days,
+                                   req.now.timestamp())
             answers.append(answer)
         return answers
 

@@ -68,8 +68,8 @@ class Dispatcher:
                 return ufs.SIGLAS[real.authorizer], real.tpAmb
             served = hosts.VIRTUAL_SERVES.get(real.authorizer)
             asked = payload_uf(payload)
-            if served is None:  # the national hosts (AN): whichever UF or organ the message names
-                return asked or ufs.AMBIENTE_NACIONAL, real.tpAmb
+            if served is None:  # the national hosts: the Ambiente Nacional (cOrgao 91)
+                return ufs.AMBIENTE_NACIONAL, real.tpAmb
             if asked is not None and ufs.sigla_of(asked) in served:
                 return asked, real.tpAmb
             return ufs.SIGLAS[served[0]], real.tpAmb  # a UF it does not serve: the message rules answer 226
@@ -80,6 +80,8 @@ class Dispatcher:
                 tpAmb = ENV_WORDS[w]
             elif word.upper() in ufs.SIGLAS and len(word) == 2:
                 cUF = ufs.SIGLAS[word.upper()]
+            elif word.upper() == "AN":  # /homologacao/AN/NFeDistribuicaoDFe: the Ambiente Nacional
+                cUF = ufs.AMBIENTE_NACIONAL
         return cUF, tpAmb
 
     def wsdl(self, path: str, address: str) -> Answer | None:

@@ -58,6 +58,7 @@ def rules_table(rules) -> str:
         doc = " ".join((r.__doc__ or "").split())
         first = re.split(r" \(AI |; AI |\. ", doc)[0].rstrip(".")
         first = re.sub(r"^\d{3}(?: \(UF option [^)]*\))?: ", lambda m: "UF option: " if "option" in m[0] else "", first)
+        first = re.sub(rf"^{re.escape(r.rule_id)} \([\d/, ]+\): ", "", first)  # "H19 (654): ..." docstrings
         rows.append(f"| {r.rule_id} | {' '.join(str(c) for c in r.cstats)} | {first.replace('|', chr(92) + '|')} |")
     return "\n".join(rows)
 
@@ -67,10 +68,12 @@ def _rule_groups() -> dict[str, str]:
     from fake_sefaz.rules.gtin import GTIN_RULES
     from fake_sefaz.rules.identification import IDENTIFICATION_RULES
 
+    from fake_sefaz.rules.distribution import DIST_RULES
     from fake_sefaz.rules.transmitter import TRANSMITTER_RULES
 
     return {"identification": rules_table(IDENTIFICATION_RULES), "cfop": rules_table(CFOP_RULES),
-            "gtin": rules_table(GTIN_RULES), "transmitter": rules_table(TRANSMITTER_RULES), "hosts": hosts_table()}
+            "gtin": rules_table(GTIN_RULES), "transmitter": rules_table(TRANSMITTER_RULES), "hosts": hosts_table(),
+            "distribution": rules_table(DIST_RULES)}
 
 
 def hosts_table() -> str:
@@ -86,14 +89,14 @@ def hosts_table() -> str:
             acts = "the payload's UF when it serves it (" + ", ".join(hosts.VIRTUAL_SERVES[authorizer]) + "), else " \
                    + hosts.VIRTUAL_SERVES[authorizer][0]
         elif authorizer == "AN":
-            acts = "the UF or organ the payload names (the AN's own services: a later issue)"
+            acts = "the Ambiente Nacional (cOrgao 91): DF-e distribution, the recipient's manifestation"
         else:
             acts = authorizer
         rows.append(f"| {authorizer} | {' '.join(envs[2])} | {' '.join(envs[1])} | {acts} |")
     return "\n".join(rows)
 
 
-FEATURE_ORDER = ("cli", "transport", "events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
+FEATURE_ORDER = ("cli", "transport", "national", "events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
 
 
 def features() -> str:

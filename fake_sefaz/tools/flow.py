@@ -190,3 +190,77 @@ def inutilize(client: SoapClient, signer, *, cnpj: str, first: int, last: int, s
     cstat = _text(inf, "cStat")
     return Outcome("inutilize", cstat == VOIDED, cstat, _text(inf, "xMotivo"),
                    {"range": f"{first}-{last}", "serie": serie, "nProt": _text(inf, "nProt")}, [r])
+
+
+# --- the Ambiente Nacional (issue 15) -------------------------------------------------------------------------
+
+DIST_FOUND, DIST_NOTHING = "138", "137"
+MANIFEST_TYPES = {"ciencia": "210210", "confirmacao": "210200", "desconhecimento": "210220", "nao-realizada": "210240"}
+CURSOR_FILE = "ultNSU.json"  # in the download folder: where the last answer left the party, and when
+
+
+def an_url(url: str, tpAmb: int) -> str:
+    """The AN of a fake-sefaz base URL (…/homologacao/AN); a URL that already names the AN, or a real host, as is."""
+    lowered = url.lower()
+    if "/an" in lowered.split("?")[0].split("://", 1)[-1] or "nfe.fazenda.gov.br" in lowered:
+        return url
+    return url.rstrip("/") + ("/homologacao/AN" if tpAmb == 2 else "/producao/AN")
+
+
+def distdfe(client: SoapClient, party: str, folder, *, tpAmb: int, now: float, wait_s: float = 3600.0,
+            max_calls: int = 100) -> Outcome:
+    """Fetch every pending document of `party` into `folder` (<NSU>-<schema>.xml), continuing from the ultNSU the
+    folder's cursor file holds and honouring the hour the AN demands after nothing was left (NT 2014.002
+    §3.11.4): a call inside that hour is not sent at all."""
+    import base64
+    import gzip
+    from pathlib import Path
+
+    from fake_sefaz.emitter.client import dist_dfe_int
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cursor_path = folder / CURSOR_FILE
+    cursor = json.loads(cursor_path.read_text()) if cursor_path.is_file() else {"ultNSU": 0, "empty_ts": None}
+    if cursor.get("empty_ts") is not None and now - cursor["empty_ts"] < wait_s:
+        left = int(wait_s - (now - cursor["empty_ts"]))
+        return Outcome("distdfe", False, None, f"nothing was left {int(now - cursor['empty_ts'])} s ago: the AN "
+                       f"answers 656 to a new call within the hour; try again in {left} s",
+                       {"ultNSU": cursor["ultNSU"]})
+    saved: list[str] = []
+    replies: list[Reply] = []
+    r = None
+    for _ in range(max_calls):
+        r = client.call(dist_dfe_int(tpAmb, party, ult_nsu=int(cursor["ultNSU"])))
+        replies.append(r)
+        if r.result is None:
+            return _no_answer("distdfe", r)
+        if r.cStat not in (DIST_FOUND, DIST_NOTHING):
+            break
+        for z in r.result.iterfind(f"{N}loteDistDFeInt/{N}docZip"):
+            name = f"{z.get('NSU') or '0'}-{z.get('schema', 'doc').removesuffix('.xsd')}.xml"
+            (folder / name).write_bytes(gzip.decompress(base64.b64decode(z.text or "")))
+            saved.append(name)
+        cursor["ultNSU"] = int(r.field("ultNSU") or cursor["ultNSU"])
+        if r.cStat == DIST_NOTHING or r.field("ultNSU") == r.field("maxNSU"):
+            cursor["empty_ts"] = now
+            break
+        cursor["empty_ts"] = None
+    cursor_path.write_text(json.dumps(cursor))
+    ok = r is not None and r.cStat in (DIST_FOUND, DIST_NOTHING)
+    return Outcome("distdfe", ok, r.cStat if r is not None else None, r.field("xMotivo") if r is not None else None,
+                   {"ultNSU": f"{cursor['ultNSU']:015d}", "saved": len(saved), "folder": str(folder)}, replies)
+
+
+def manifest(client: SoapClient, signer, *, key: str, author: str, kind: str, tpAmb: int, when: datetime,
+             justification: str | None = None, seq: int = 1) -> Outcome:
+    """The destinatário's manifestação (NT 2020.001) at the AN: cOrgao 91."""
+    from fake_sefaz.emitter.builders import evento, mde_det
+
+    tp = MANIFEST_TYPES[kind]
+    det = mde_det(tp)
+    if justification:
+        det = [d for d in det if d[0] != "xJust"] + [("xJust", justification)]
+    ev = evento(key, tp, det, author=author, dhEvento=when.isoformat(timespec="seconds"), cOrgao=91, tpAmb=tpAmb,
+                nSeq=seq)
+    return event(client, signer, ev, "manifest")

@@ -31,6 +31,7 @@ WEB_MODULES: tuple[str, ...] = (
     "portal_nfce",
     "admin_faults",
     "admin_taxpayers",
+    "admin_national",
     "openapi",  # /admin/openapi.json, assembled from each module's OPENAPI_PATHS / OPENAPI_COMPONENTS
 )
 

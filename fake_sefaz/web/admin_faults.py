@@ -30,6 +30,8 @@ DISTRIBUTIONS = ("fixed", "uniform", "normal", "exponential")
 def _cuf(value: Any) -> int | None:
     if value in (None, "", "*"):
         return None
+    if str(value).upper() in ("AN", "91"):  # the Ambiente Nacional's services (DF-e distribution, its events)
+        return ufs.AMBIENTE_NACIONAL
     try:
         return ufs.code_of(value if not str(value).isdigit() else int(value))
     except (KeyError, ValueError):

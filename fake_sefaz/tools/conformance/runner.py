@@ -30,6 +30,7 @@ from fake_sefaz.emitter import builders
 from fake_sefaz.domain import codes, protocol, ufs
 from fake_sefaz.domain import ie as ie_rules
 from fake_sefaz.emitter.client import (
+    dist_dfe_int,
     OPERATIONS,
     Reply,
     cons_cad,
@@ -214,10 +215,13 @@ def _value_at(reply: Reply | None, data: Any, path: str) -> Any:
         return cur
     if reply is None or reply.result is None:
         return None
+    path, _, attr = path.partition("@")  # ".../docZip[2]@schema": an attribute of the element
     head, _, rest = path.partition("/")
     full = ALIASES.get(head, head) + ("/" + rest if rest else "")
-    el = reply.result.find("/".join(_qname(p) for p in full.split("/")))
-    return None if el is None else (el.text or "")
+    el = reply.result.find("/".join(_qname(p) for p in full.split("/"))) if full else reply.result
+    if el is None:
+        return None
+    return el.get(attr) if attr else (el.text or "")
 
 
 def check(expect: dict, reply: Reply | None, data: Any = None, error: str = "", http: int | None = None) -> None:
@@ -504,6 +508,11 @@ class Play:
         elif kind == "inut":
             el = self.inut(spec)
             return etree.tostring(el, encoding="utf-8"), "inutNFe"
+        elif kind == "distdfe":
+            el = dist_dfe_int(int(spec.get("tpAmb", self.t.tpAmb)), self.interested(spec),
+                              **({"chNFe": self.key(str(spec["key"]))} if "key" in spec else
+                                 {"chNFe": str(spec["chNFe"])} if "chNFe" in spec else
+                                 {"nsu": int(spec["nsu"])} if "nsu" in spec else {"ult_nsu": int(spec.get("ult", 0))}))
         elif kind == "conscad":
             uf = str(spec.get("uf", self.t.uf)).upper()
             if uf == "OTHER":  # a UF this authorizer does not answer for
@@ -515,6 +524,15 @@ class Play:
         apply_edits(el, spec.get("edit"))
         data = etree.tostring(el, encoding="utf-8")
         return data, etree.QName(el).localname
+
+    def interested(self, spec: dict) -> str:
+        """distdfe: the interested CNPJ/CPF: `doc` as given, or a party (an e-CPF identity gives its CPF)."""
+        if "doc" in spec:
+            return str(spec["doc"])
+        name = spec.get("party", "default")
+        if name in self.t.pki.names and self.t.identity(name).cpf:
+            return self.t.identity(name).cpf
+        return self.party(name)["cnpj"]
 
     def _author(self, ref: Any) -> tuple[str, str | None]:
         """(CNPJ/CPF, identity name or None) of an author given as an identity name or as digits."""
@@ -548,6 +566,8 @@ class Play:
             det = builders.subst_det(nProt, ref, int(spec.get("cOrgaoAutor", self.t.cUF)))
         elif tp in builders.DESC_MDE:
             det = builders.mde_det(tp)
+            if "xJust" in spec:  # 210240's justification as given; null leaves it out (595)
+                det = [d for d in det if d[0] != "xJust"] + ([("xJust", str(spec["xJust"]))] if spec["xJust"] else [])
         else:
             det = [("descEvento", str(spec.get("descEvento", "Evento desconhecido")))]
         when = self.now() + timedelta(**(spec.get("dhEvento_offset") or {}))
@@ -612,7 +632,10 @@ class Play:
         if spec.get("host"):  # hosts mode: the real name in Host and in the TLS server name (SNI, certificate check)
             headers["Host"] = str(spec["host"])
             extensions["sni_hostname"] = str(spec["host"])
-        url = base + (spec.get("path") or "/" + OPERATIONS[root][0])
+        default = "/" + OPERATIONS[root][0]
+        if root == "distDFeInt" and self.t.is_fake:  # the fake's Ambiente Nacional (any other target: its own URL)
+            default = ("/homologacao" if self.t.tpAmb == 2 else "/producao") + "/AN" + default
+        url = base + (spec.get("path") or default)
         try:
             r = http.post(url, content=body, headers=headers, timeout=float(spec.get("timeout", self.t.timeout)),
                           extensions=extensions)

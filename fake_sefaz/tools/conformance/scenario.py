@@ -76,6 +76,12 @@ Every authorization answered (100/150) is remembered: events quote it.
       expect: {cad/cStat: 111, cad/infCad/IE: "${shop.ie}"}
     - conscad: {uf: other, ie: "${nobody.ie}"}      # uf: a sigla, default the target's; other: a UF not its own
 
+    - distdfe: {party: outro, ult: 0}               # NFeDistribuicaoDFe at the AN: distNSU from ultNSU,
+      expect: {cStat: 138, "loteDistDFeInt/docZip@schema": resNFe_v1.01.xsd}
+    - distdfe: {party: outro, nsu: 1}               # consNSU; or key: nfe (consChNFe of a built note), chNFe: "..."
+                                                    # party: an identity (an e-CPF gives its CPF), a made-up party,
+                                                    # or doc: literal digits
+
 Expansions, in every step spec (qr excepted), expectation, admin call, setup.admin and teardown:
 ${doc.key}, ${doc.nProt}, ${doc.nNF}, ${doc.serie} of a built document; ${party.cnpj}, ${party.cpf}, ${party.ie}
 of a party. A party is a PKI identity (its certificate's CNPJ) or any other name (a made-up taxpayer with a
@@ -94,7 +100,7 @@ from pathlib import Path
 
 import yaml
 
-REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut", "conscad"}
+REQUEST_STEPS = {"send", "status", "query", "receipt", "raw", "event", "inut", "conscad", "distdfe"}
 FAKE_ONLY_STEPS = {"admin", "clock", "stored", "csc"}
 STEP_KINDS = REQUEST_STEPS | FAKE_ONLY_STEPS | {"build", "sleep"}
 SETUP_KINDS = {"rules", "services", "consumption", "latency", "clock", "admin"}
