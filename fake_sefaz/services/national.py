@@ -30,14 +30,19 @@ def publish_document(tx: Tx, doc: DocumentRecord, nfe: etree._Element, idle_days
     if doc.mod != 55:
         return  # DF-e distribution carries model 55 only (NT 2014.002; 618 for another model)
     parties = national.parties_of(nfe)
-    idle = idle_days * DAY
-    if parties.recipient:
+    copies = parties.copies() if doc.state == AUTHORIZED else ()
+    users = nstore.users(tx, [p for p in (parties.recipient, *copies) if p], now_ts, idle_days * DAY)
+    if not users:
+        return  # the usual case on the hot path: nobody to copy to, one indexed read
+    if parties.recipient in users:
         res = national.res_nfe(nfe, dhRecbto=doc.dhRecbto, nProt=doc.nProt, digVal=doc.digVal, state=doc.state)
         nstore.publish(tx, parties.recipient, doc.chNFe, national.RES_NFE, etree.tostring(res, encoding="unicode"),
-                       now_ts, idle)
-    if doc.state == AUTHORIZED:
-        for party in parties.copies():
-            nstore.publish(tx, party, doc.chNFe, national.PROC_NFE, _proc(doc), now_ts, idle)
+                       now_ts)
+    proc = None
+    for party in copies:
+        if party in users:
+            proc = proc or _proc(doc)
+            nstore.publish(tx, party, doc.chNFe, national.PROC_NFE, proc, now_ts)
 
 
 def publish_event(tx: Tx, doc: DocumentRecord | None, tpEvento: str, author: str, proc_xml: str, idle_days: float,
@@ -47,15 +52,15 @@ def publish_event(tx: Tx, doc: DocumentRecord | None, tpEvento: str, author: str
     if doc is None or doc.mod != 55:
         return
     parties = national.parties_of(etree.fromstring(doc.nfe_xml.encode("utf-8")))
-    idle = idle_days * DAY
     if tpEvento in MANIFESTATIONS:
         targets = [parties.issuer, *parties.authorized]
-    elif tpEvento in CANCEL_OR_CCE:
+    else:  # cancellation, CC-e and the rest: destinatário even without manifestação, carrier, autXML
         targets = [parties.recipient, *parties.copies()]
-    else:
-        targets = [parties.recipient, *parties.copies()]
-    for party in dict.fromkeys(t for t in targets if t and t != author):
-        nstore.publish(tx, party, doc.chNFe, national.PROC_EVENTO, proc_xml, now_ts, idle)
-    if tpEvento in RELEASING and author == parties.recipient and doc.state == AUTHORIZED \
-            and not nstore.has_key(tx, author, doc.chNFe, "procNFe"):
-        nstore.publish(tx, author, doc.chNFe, national.PROC_NFE, _proc(doc), now_ts, idle)
+    targets = [t for t in dict.fromkeys(targets) if t and t != author]
+    releases = tpEvento in RELEASING and author == parties.recipient and doc.state == AUTHORIZED
+    users = nstore.users(tx, targets + ([author] if releases else []), now_ts, idle_days * DAY)
+    for party in targets:
+        if party in users:
+            nstore.publish(tx, party, doc.chNFe, national.PROC_EVENTO, proc_xml, now_ts)
+    if releases and author in users and not nstore.has_key(tx, author, doc.chNFe, "procNFe"):
+        nstore.publish(tx, author, doc.chNFe, national.PROC_NFE, _proc(doc), now_ts)

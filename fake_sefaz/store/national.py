@@ -77,12 +77,19 @@ def max_nsu(tx: Tx, party: str) -> int:
     return int(rows[0][0] or 0)
 
 
-def publish(tx: Tx, party: str, chNFe: str, schema: str, xml: str, now_ts: float, idle_s: float) -> int | None:
-    """Give `party` the next NSU for this document, when it uses the distribution (a distNSU call within idle_s);
-    None when it does not (NT 2014.002 §3.4: no retroactive NSUs for a new or idle party)."""
-    s = state(tx, party)
-    if s.last_dist_ts is None or now_ts - s.last_dist_ts > idle_s:
-        return None
+def users(tx: Tx, parties: list[str], now_ts: float, idle_s: float) -> set[str]:
+    """Which of `parties` use the distribution (a distNSU call within idle_s): only they get NSUs (NT 2014.002 §3.4:
+    none retroactive for a new or idle party). One query for a document's parties, on the authorization path."""
+    if not parties:
+        return set()
+    marks = ", ".join("?" for _ in parties)
+    rows = tx.execute(f"SELECT party FROM dfe_parties WHERE party IN ({marks}) AND last_dist_ts >= ?",
+                      (*parties, now_ts - idle_s))
+    return {r[0] for r in rows}
+
+
+def publish(tx: Tx, party: str, chNFe: str, schema: str, xml: str, now_ts: float) -> int:
+    """Give `party` (a user: see users()) the next NSU for this document."""
     nsu = max_nsu(tx, party) + 1
     tx.execute("INSERT INTO dfe_docs (party, nsu, chNFe, doc_schema, xml, received_ts) VALUES (?, ?, ?, ?, ?, ?)",
                (party, nsu, chNFe, schema, xml, now_ts))
