@@ -53,8 +53,28 @@ def evento(chNFe: str, tpEvento: str, det: list[tuple[str, str]], *, author: str
     _sub(inf, "verEvento", verEvento)
     d = _sub(inf, "detEvento", versao=det_versao)
     for tag, value in det:
-        _sub(d, tag, value)
+        if isinstance(value, list):  # a group: [(child, text), ...]
+            group = _sub(d, tag)
+            for child, text in value:
+                _sub(group, child, text)
+        else:
+            _sub(d, tag, value)
     return ev
+
+
+def actor_det(party: str, *, tpAutor: int = 1, cOrgaoAutor: int = 35, tpAutorizacao: int = 0) -> list:
+    """110150 Ator interessado na NF-e (NT 2020.007): `party` (CNPJ or CPF) may download the NF-e."""
+    det: list = [("descEvento", "Ator interessado na NF-e"), ("cOrgaoAutor", cOrgaoAutor), ("tpAutor", tpAutor),
+                 ("verAplic", "FAKESEFAZ-1.0"), ("autXML", [("CNPJ" if len(party) == 14 else "CPF", party)]),
+                 ("tpAutorizacao", tpAutorizacao)]
+    if tpAutorizacao == 1:
+        det.append(("xCondUso", ACTOR_COND_USO))
+    return det
+
+
+ACTOR_COND_USO = ("O emitente ou destinatário da NF-e, declara que permite o transportador declarado no campo CNPJ/CPF "
+                  "deste evento a autorizar os transportadores subcontratados ou redespachados a terem acesso ao "
+                  "download da NF-e")
 
 
 def cancel_det(nProt: str, xJust: str = CANCEL_JUST) -> list:

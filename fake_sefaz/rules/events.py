@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from fake_sefaz.domain import taxpayers as registry, keys, ufs
+from fake_sefaz.domain.national import parties_of
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.protocol import parse_dh
 from fake_sefaz.domain.records import AUTHORIZED, CANCELLED, DENIED, DocumentRecord
@@ -40,10 +41,12 @@ NOT_PERFORMED = "210240"
 
 EMITTER_EVENTS = (CCE, CANCEL, CANCEL_SUBST)
 RECIPIENT_EVENTS = (CONFIRMATION, AWARENESS, UNKNOWN_OPERATION, NOT_PERFORMED)
-SUPPORTED = EMITTER_EVENTS + RECIPIENT_EVENTS
+ACTOR = "110150"  # Ator interessado na NF-e (NT 2020.007): only at the Ambiente Nacional
+SUPPORTED = EMITTER_EVENTS + RECIPIENT_EVENTS + (ACTOR,)
 
 # xEvento answered in retEvento (5-60 characters)
 X_EVENTO = {
+    ACTOR: "Ator interessado na NF-e registrado",
     CCE: "Carta de Correcao registrada",
     CANCEL: "Cancelamento registrado",
     CANCEL_SUBST: "Cancelamento por substituicao registrado",
@@ -317,12 +320,71 @@ def s_sequence_max(st: EventState) -> None:
     ctx = st.ctx
     if ctx.tpEvento == CCE:
         limit = ctx.settings.cce_max_seq
+    elif ctx.tpEvento == ACTOR:
+        limit = ACTOR_MAX_SEQ
     elif ctx.tpEvento in CONCLUSIVE and SECOND_CONCLUSIVE.applies(ctx.now, ctx.acting_tpAmb):
         limit = 2
     else:
         limit = 1
     if ctx.nSeqEvento > limit:
         raise Rejection(594)
+
+
+# --- 110150: Ator interessado na NF-e (NT 2020.007 v1.40; reference §4.2), at the Ambiente Nacional -------------
+
+ACTOR_MAX_SEQ = 20
+ACTOR_WINDOW_DAYS = 183  # "6 meses" after the authorization (NT 2020.007 H03)
+
+
+def actor_doc(ctx: EventContext) -> str:
+    """The CNPJ/CPF a 110150 authorizes to download the NF-e."""
+    return ctx.det.findtext(f"{N}autXML/{N}CNPJ") or ctx.det.findtext(f"{N}autXML/{N}CPF") or ""
+
+
+@rule("ATOR-P21", 574, 575, 585)
+def s_actor_author(st: EventState) -> None:
+    """574/575/585: the author of a 110150 is who tpAutor says - 1 the issuer in the key, 2 the destinatário,
+    3 the carrier of group X03."""
+    if st.ctx.tpEvento != ACTOR or st.nfe is None:
+        return
+    tp, author, parties = st.ctx.det_f("tpAutor"), st.ctx.author, parties_of(st.nfe)
+    if tp == "1" and author.rjust(14, "0") != keys.AccessKey(st.ctx.chNFe).issuer:
+        raise Rejection(574)
+    if tp == "2" and author != parties.recipient:
+        raise Rejection(575)
+    if tp == "3" and author != parties.carrier:
+        raise Rejection(585)
+
+
+@rule("ATOR-H04", 421, 422, 423)
+def s_actor_party(st: EventState) -> None:
+    """421/422: the party authorized is not the issuer nor the destinatário (they see the NF-e already); 423: nor
+    one already authorized (an autXML of the NF-e, or an earlier 110150)."""
+    if st.ctx.tpEvento != ACTOR or st.nfe is None:
+        return
+    doc, parties = actor_doc(st.ctx), parties_of(st.nfe)
+    if doc == parties.issuer:
+        raise Rejection(421)
+    if doc == parties.recipient:
+        raise Rejection(422)
+    if doc in parties.authorized or any(ev.tpEvento == ACTOR and ev.detail == doc for ev in st.registered):
+        raise Rejection(423)
+
+
+@rule("ATOR-H06", 449)
+def s_actor_freight(st: EventState) -> None:
+    """449: a destinatário (tpAutor 2) names a carrier only when the freight is on its account (modFrete 1 or 4)."""
+    if st.ctx.tpEvento == ACTOR and st.nfe is not None and st.ctx.det_f("tpAutor") == "2" \
+            and st.nfe.findtext(f"{N}infNFe/{N}transp/{N}modFrete") not in ("1", "4"):
+        raise Rejection(449)
+
+
+@rule("ATOR-H03", 596)
+def s_actor_window(st: EventState) -> None:
+    """596: a 110150 more than six months after the NF-e's authorization."""
+    if st.ctx.tpEvento == ACTOR and st.doc is not None and \
+            st.ctx.now - parse_dh(st.doc.dhRecbto) > timedelta(days=ACTOR_WINDOW_DAYS):
+        raise Rejection(596)
 
 
 # NT 2020.001 H01 (595, 210240 without xJust) is not a rule here: the event's own XSD (e210240_v1.00) requires
@@ -572,6 +634,7 @@ def s_subst_not_reused(st: EventState) -> None:
 STATE_RULES = (
     s_key_known, s_author_is_recipient, s_not_cancelled_twice, s_nfe_authorized, s_after_issue,
     s_after_authorization, s_not_duplicate, s_sequence_max, s_manifestation_deadline, s_awareness_before_conclusive,
+    s_actor_author, s_actor_party, s_actor_freight, s_actor_window,
     s_protocol_matches, s_subst_original_normal, s_cancel_window, s_issuer_regular, s_not_confirmed,
     s_no_circulation,
     s_subst_key_valid, s_subst_key_consistent, s_subst_exists, s_subst_authorized, s_subst_not_reused,

@@ -19,6 +19,7 @@ from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules import distribution as R
 from fake_sefaz.services import Service
+from fake_sefaz.services import national as national_copy
 from fake_sefaz.services.context import Request, add, ret
 from fake_sefaz.store import Tx
 from fake_sefaz.store import national as nstore
@@ -75,7 +76,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
         if window_start is None or now - window_start >= settings.dist_wait_s:
             window_start, queries = now, 0
         doc = tx.document(key) if mode == R.KEY and len(key) == 44 else None
-        parties = national.parties_of(etree.fromstring(doc.nfe_xml.encode())) if doc is not None else None
+        parties = national_copy.parties(tx, doc) if doc is not None else None
         ctx = R.DistContext(
             now=req.now, acting_tpAmb=req.tpAmb, tpAmb=int(payload.findtext(N + "tpAmb") or 0), kind=kind,
             party=party, mode=mode, number=number, key=key, caller=req.caller, data_size=size,

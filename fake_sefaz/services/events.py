@@ -99,7 +99,8 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
                 chNFe=ctx.chNFe, tpEvento=ctx.tpEvento, nSeqEvento=ctx.nSeqEvento, tpAmb=req.tpAmb,
                 cOrgao=ctx.cOrgao, author=ctx.author, dhEvento=ctx.f("dhEvento"), cStat=cstat, nProt=nProt,
                 dhRegEvento=req.dhRecbto, received_ts=req.now.timestamp(),
-                detail=ctx.det_f("chNFeRef") if ctx.tpEvento == R.CANCEL_SUBST else "",
+                detail=(ctx.det_f("chNFeRef") if ctx.tpEvento == R.CANCEL_SUBST else
+                        R.actor_doc(ctx) if ctx.tpEvento == R.ACTOR else ""),
                 proc_xml=proc_text,
             ))
             if ctx.tpEvento in (R.CANCEL, R.CANCEL_SUBST):

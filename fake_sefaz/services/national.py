@@ -12,6 +12,7 @@ from fake_sefaz.domain import national
 from fake_sefaz.domain.protocol import proc_nfe
 from fake_sefaz.domain.records import AUTHORIZED, DocumentRecord
 from fake_sefaz.store import Tx
+from fake_sefaz.store import events as evstore
 from fake_sefaz.store import national as nstore
 
 DAY = 86400.0
@@ -19,6 +20,16 @@ DAY = 86400.0
 RELEASING = ("210200", "210210", "210240")
 CANCEL_OR_CCE = ("110111", "110112", "110110")
 MANIFESTATIONS = ("210200", "210210", "210220", "210240")
+ACTOR = "110150"
+
+
+def parties(tx: Tx, doc: DocumentRecord) -> national.Parties:
+    """Who is interested in an NF-e: its own groups, and every party a 110150 (Ator interessado) authorized."""
+    base = national.parties_of(etree.fromstring(doc.nfe_xml.encode("utf-8")))
+    actors = tuple(ev.detail for ev in evstore.events_of(tx, doc.chNFe) if ev.tpEvento == ACTOR and ev.detail)
+    if not actors:
+        return base
+    return national.Parties(base.issuer, base.recipient, base.carrier, (*base.authorized, *actors))
 
 
 def _proc(doc: DocumentRecord) -> str:
@@ -51,13 +62,19 @@ def publish_event(tx: Tx, doc: DocumentRecord | None, tpEvento: str, author: str
     manifestação releases it."""
     if doc is None or doc.mod != 55:
         return
-    parties = national.parties_of(etree.fromstring(doc.nfe_xml.encode("utf-8")))
+    interested = parties(tx, doc)
+    if tpEvento == ACTOR:  # the party it authorizes gets the NF-e (and, from now on, its events)
+        actor = interested.authorized[-1]
+        if doc.state == AUTHORIZED and nstore.users(tx, [actor], now_ts, idle_days * DAY) \
+                and not nstore.has_key(tx, actor, doc.chNFe, "procNFe"):
+            nstore.publish(tx, actor, doc.chNFe, national.PROC_NFE, _proc(doc), now_ts)
+        return
     if tpEvento in MANIFESTATIONS:
-        targets = [parties.issuer, *parties.authorized]
-    else:  # cancellation, CC-e and the rest: destinatário even without manifestação, carrier, autXML
-        targets = [parties.recipient, *parties.copies()]
+        targets = [interested.issuer, *interested.authorized]
+    else:  # cancellation, CC-e and the rest: destinatário even without manifestação, carrier, autXML, actors
+        targets = [interested.recipient, *interested.copies()]
     targets = [t for t in dict.fromkeys(targets) if t and t != author]
-    releases = tpEvento in RELEASING and author == parties.recipient and doc.state == AUTHORIZED
+    releases = tpEvento in RELEASING and author == interested.recipient and doc.state == AUTHORIZED
     users = nstore.users(tx, targets + ([author] if releases else []), now_ts, idle_days * DAY)
     for party in targets:
         if party in users:

@@ -52,7 +52,7 @@ ALIASES = {"prot": "protNFe/infProt", "rec": "infRec", "ev": "retEvento/infEvent
            "cad": "infCons"}
 # event type names a scenario may use instead of the tpEvento code
 EVENT_TYPES = {"cce": "110110", "cancel": "110111", "subst": "110112", "confirmation": "210200",
-               "awareness": "210210", "unknown": "210220", "not-performed": "210240"}
+               "awareness": "210210", "unknown": "210220", "not-performed": "210240", "actor": "110150"}
 RECIPIENT_EVENTS = {"210200", "210210", "210220", "210240"}
 EXPAND = re.compile(r"\$\{([\w-]+)\.(key|nProt|nNF|serie|cnpj|cpf|ie)\}")
 ROOT_OF = {svc.lower(): root for root, (svc, _) in OPERATIONS.items()}
@@ -564,6 +564,10 @@ class Play:
             if spec.get("ref_dv") == "wrong":
                 ref = ref[:43] + str((int(ref[43]) + 1) % 10)
             det = builders.subst_det(nProt, ref, int(spec.get("cOrgaoAutor", self.t.cUF)))
+        elif tp == "110150":  # Ator interessado: `party` is authorized; tpAutor 1 emitente, 2 destinatário, 3 carrier
+            det = builders.actor_det(self.party(str(spec.get("party", "actor")))["cnpj"] if "doc" not in spec
+                                     else str(spec["doc"]), tpAutor=int(spec.get("tpAutor", 1)),
+                                     cOrgaoAutor=int(spec.get("cOrgaoAutor", self.t.cUF)))
         elif tp in builders.DESC_MDE:
             det = builders.mde_det(tp)
             if "xJust" in spec:  # 210240's justification as given; null leaves it out (595)
