@@ -50,12 +50,41 @@ def schemas():
     return Schemas()
 
 
+AN_HOST = "hom1.nfe.fazenda.gov.br"
+DIST_PATH = "/NFeDistribuicaoDFe/NFeDistribuicaoDFe.asmx"
+EVENT_PATH = "/NFeRecepcaoEvento4/NFeRecepcaoEvento4.asmx"
+
+
+class RealAN(SoapClient):
+    """An ERP's own URL table: the real AN host (resolved to the fake), its real paths, its own certificate."""
+
+    def __init__(self, srv, pki, identity: str) -> None:
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=str(pki.ca_bundle_file))
+        ident = pki.identity(identity)
+        ctx.load_cert_chain(str(ident.pem_path), str(ident.key_path))
+        super().__init__(f"https://{AN_HOST}:{srv.tls_port}", http=httpx.Client(verify=ctx, timeout=10))
+
+    def url_for(self, root: str) -> str:
+        return self.base_url + (DIST_PATH if root == "distDFeInt" else EVENT_PATH)
+
+
+@pytest.fixture
+def real_an_host(monkeypatch):
+    import socket
+
+    original = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda host, *a, **k: original("127.0.0.1" if host == AN_HOST else host, *a, **k))
+
+
 class Party:
     """An interested party calling the AN the way an ERP does: distNSU from its last ultNSU."""
 
-    def __init__(self, srv, doc: str) -> None:
+    def __init__(self, srv, doc: str, client: SoapClient | None = None) -> None:
         self.doc = doc
-        self.client = SoapClient(srv.url + "/homologacao/AN")
+        self.client = client or SoapClient(srv.url + "/homologacao/AN")
         self.ult = 0
 
     def dist(self, **kw):
@@ -99,17 +128,19 @@ def key_of(nfe) -> str:
     return nfe.find(NS + "infNFe").get("Id")[3:]
 
 
-def manifest(srv, pki, identity: str, key: str, tpEvento: str, when: datetime, **kw):
+def manifest(srv, pki, identity: str, key: str, tpEvento: str, when: datetime, client=None, **kw):
     author = pki.identity(identity)
     ev = builders.evento(key, tpEvento, builders.mde_det(tpEvento) + kw.pop("det", []), author=author.cnpj,
                          dhEvento=when.astimezone(timezone(timedelta(hours=-3))).isoformat(timespec="seconds"),
                          cOrgao=91, **kw)
-    return SoapClient(srv.url + "/homologacao/AN").call(builders.env_evento(Signer(author).sign(ev), idLote=1))
+    client = client or SoapClient(srv.url + "/homologacao/AN")
+    return client.call(builders.env_evento(Signer(author).sign(ev), idLote=1))
 
 
-def test_the_recipients_erp_story(an, pki, dclock, schemas):
+def test_the_recipients_erp_story(an, pki, dclock, schemas, real_an_host):
+    """Pointed at the real AN URLs with its own certificate (mutual TLS), as an ERP keeps them in its table."""
     outro = pki.identity("outro")
-    erp = Party(an, outro.cnpj)
+    erp = Party(an, outro.cnpj, RealAN(an, pki, "outro"))
     first = erp.dist()
     assert (first.cStat, first.field("xMotivo"), first.field("maxNSU")) == ("137", "Nenhum documento localizado",
                                                                            "000000000000000")
@@ -134,7 +165,7 @@ def test_the_recipients_erp_story(an, pki, dclock, schemas):
         "000000000000001", "resNFe_v1.01.xsd", NS + "resNFe", key, "1")
     assert schemas.validate("resNFe", res) is None
     # Ciência at the AN releases the full NF-e
-    r = manifest(an, pki, "outro", key, "210210", dclock.now())
+    r = manifest(an, pki, "outro", key, "210210", dclock.now(), client=RealAN(an, pki, "outro"))
     assert (r.cStat, r.result.findtext(f"{NS}retEvento/{NS}infEvento/{NS}cStat")) == ("128", "135"), r.body[:900]
     dclock.advance(HOUR)
     got = erp.dist()
@@ -280,3 +311,11 @@ def test_cli_distdfe_and_manifest(an, pki, dclock, tmp_path, capsys):
     assert (out / "000000000000001-resNFe_v1.01.xml").is_file()
     assert cli.main(["manifest", *base, key_of(nfe), "--type", "ciencia"]) == 0
     assert capsys.readouterr().out.startswith("manifest: 135 Evento registrado e vinculado a NF-e")
+
+
+def test_214_above_10_kb(an):
+    """B01: the DistDFe data area is limited to 10 KB (the UF services: 500 KB)."""
+    payload = etree.tostring(dist_dfe_int(2, random_cnpj(), ult_nsu=0)).replace(
+        b"<tpAmb>", b"<!--" + b"x" * 11000 + b"--><tpAmb>")
+    r = SoapClient(an.url + "/homologacao/AN").call(payload)
+    assert (r.cStat, r.field("xMotivo")) == ("214", "Rejeicao: Tamanho da mensagem excedeu o limite estabelecido")

@@ -77,6 +77,24 @@ ACTOR_COND_USO = ("O emitente ou destinatário da NF-e, declara que permite o tr
                   "download da NF-e")
 
 
+def delivery_det(chNFe: str, *, dhEntrega: str, nDoc: str = "12345678900", xNome: str = "RECEBEDOR TESTE",
+                 image: bytes = b"comprovante", cOrgaoAutor: int = 35) -> list:
+    """110130 Comprovante de Entrega da NF-e: hashComprovante = base64(SHA-1(chNFe + image)), as sped-nfe does."""
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha1(chNFe.encode() + image).digest()).decode()
+    return [("descEvento", "Comprovante de Entrega da NF-e"), ("cOrgaoAutor", cOrgaoAutor), ("tpAutor", 1),
+            ("verAplic", "FAKESEFAZ-1.0"), ("dhEntrega", dhEntrega), ("nDoc", nDoc), ("xNome", xNome),
+            ("hashComprovante", digest)]
+
+
+def delivery_cancel_det(nProtEvento: str, cOrgaoAutor: int = 35) -> list:
+    """110131: cancels the delivery receipt registered under nProtEvento."""
+    return [("descEvento", "Cancelamento Comprovante de Entrega da NF-e"), ("cOrgaoAutor", cOrgaoAutor),
+            ("tpAutor", 1), ("verAplic", "FAKESEFAZ-1.0"), ("nProtEvento", nProtEvento)]
+
+
 def cancel_det(nProt: str, xJust: str = CANCEL_JUST) -> list:
     return [("descEvento", "Cancelamento"), ("nProt", nProt), ("xJust", xJust)]
 

@@ -42,11 +42,15 @@ NOT_PERFORMED = "210240"
 EMITTER_EVENTS = (CCE, CANCEL, CANCEL_SUBST)
 RECIPIENT_EVENTS = (CONFIRMATION, AWARENESS, UNKNOWN_OPERATION, NOT_PERFORMED)
 ACTOR = "110150"  # Ator interessado na NF-e (NT 2020.007): only at the Ambiente Nacional
-SUPPORTED = EMITTER_EVENTS + RECIPIENT_EVENTS + (ACTOR,)
+DELIVERY, DELIVERY_CANCEL = "110130", "110131"  # Comprovante de Entrega and its cancellation (reference §4.3)
+AN_ONLY = (ACTOR, DELIVERY, DELIVERY_CANCEL)  # received by the Ambiente Nacional alone (cOrgao 91)
+SUPPORTED = EMITTER_EVENTS + RECIPIENT_EVENTS + AN_ONLY
 
 # xEvento answered in retEvento (5-60 characters)
 X_EVENTO = {
     ACTOR: "Ator interessado na NF-e registrado",
+    DELIVERY: "Comprovante de Entrega registrado",
+    DELIVERY_CANCEL: "Cancelamento do Comprovante de Entrega registrado",
     CCE: "Carta de Correcao registrada",
     CANCEL: "Cancelamento registrado",
     CANCEL_SUBST: "Cancelamento por substituicao registrado",
@@ -158,9 +162,10 @@ def p08_environment(ctx: EventContext) -> None:
 
 @rule("P12-44", 574)
 def p12_44_author_is_issuer(ctx: EventContext) -> None:
-    """574: an emitter's event (110110/110111/110112) is authored by the issuer in the key (CNPJ, or a CPF
-    zero-padded to 14)."""
-    if ctx.tpEvento in EMITTER_EVENTS and ctx.author.rjust(14, "0") != keys.AccessKey(ctx.chNFe).issuer:
+    """574: an emitter's event (110110/110111/110112, and the delivery receipt 110130/110131) is authored by the
+    issuer in the key (CNPJ, or a CPF zero-padded to 14)."""
+    if ctx.tpEvento in EMITTER_EVENTS + (DELIVERY, DELIVERY_CANCEL) and \
+            ctx.author.rjust(14, "0") != keys.AccessKey(ctx.chNFe).issuer:
         raise Rejection(574)
 
 
@@ -174,8 +179,10 @@ def p20_10_organ_is_key_uf(ctx: EventContext) -> None:
 @rule("P20-12", 657)
 def p20_12_organ_is_authorizer(ctx: EventContext) -> None:
     """657: cOrgao must be this authorizer; a recipient's manifestation may also name the Ambiente
-    Nacional (91), where it is normally sent."""
+    Nacional (91), where it is normally sent; 110150, 110130 and 110131 go to the Ambiente Nacional only."""
     allowed = {ctx.acting_cUF} | ({AN_ORGAO} if ctx.tpEvento in RECIPIENT_EVENTS else set())
+    if ctx.tpEvento in AN_ONLY:  # 110150, 110130, 110131: the Ambiente Nacional's events only
+        allowed = {AN_ORGAO} if ctx.acting_cUF == AN_ORGAO else set()
     if ctx.cOrgao not in allowed:
         raise Rejection(657)
 
@@ -356,13 +363,17 @@ def s_actor_author(st: EventState) -> None:
         raise Rejection(585)
 
 
-@rule("ATOR-H04", 421, 422, 423)
+@rule("ATOR-H04", 323, 325, 421, 422, 423)
 def s_actor_party(st: EventState) -> None:
-    """421/422: the party authorized is not the issuer nor the destinatário (they see the NF-e already); 423: nor
-    one already authorized (an autXML of the NF-e, or an earlier 110150)."""
+    """323/325: the CNPJ/CPF authorized has valid check digits; 421/422: it is not the issuer nor the destinatário
+    (they see the NF-e already); 423: nor one already authorized (an autXML of the NF-e, or an earlier 110150)."""
     if st.ctx.tpEvento != ACTOR or st.nfe is None:
         return
     doc, parties = actor_doc(st.ctx), parties_of(st.nfe)
+    if len(doc) == 14 and not keys.valid_cnpj(doc):
+        raise Rejection(323)
+    if len(doc) == 11 and not keys.valid_cpf(doc):
+        raise Rejection(325)
     if doc == parties.issuer:
         raise Rejection(421)
     if doc == parties.recipient:

@@ -52,7 +52,8 @@ ALIASES = {"prot": "protNFe/infProt", "rec": "infRec", "ev": "retEvento/infEvent
            "cad": "infCons"}
 # event type names a scenario may use instead of the tpEvento code
 EVENT_TYPES = {"cce": "110110", "cancel": "110111", "subst": "110112", "confirmation": "210200",
-               "awareness": "210210", "unknown": "210220", "not-performed": "210240", "actor": "110150"}
+               "awareness": "210210", "unknown": "210220", "not-performed": "210240", "actor": "110150",
+               "delivery": "110130", "delivery-cancel": "110131"}
 RECIPIENT_EVENTS = {"210200", "210210", "210220", "210240"}
 EXPAND = re.compile(r"\$\{([\w-]+)\.(key|nProt|nNF|serie|cnpj|cpf|ie)\}")
 ROOT_OF = {svc.lower(): root for root, (svc, _) in OPERATIONS.items()}
@@ -525,6 +526,15 @@ class Play:
         data = etree.tostring(el, encoding="utf-8")
         return data, etree.QName(el).localname
 
+    def replies_nprot(self, spec: dict) -> str:
+        """110131: the protocol of the delivery receipt answered in the reply named by `receipt` (an `as:`)."""
+        reply = self.replies.get(str(spec.get("receipt", "")))
+        found = None if reply is None or reply.result is None else \
+            reply.result.findtext(f"{N}retEvento/{N}infEvento/{N}nProt")
+        if not found:
+            raise StepFailure(f"delivery-cancel: no registered receipt in the reply {spec.get('receipt')!r}")
+        return found
+
     def interested(self, spec: dict) -> str:
         """distdfe: the interested CNPJ/CPF: `doc` as given, or a party (an e-CPF identity gives its CPF)."""
         if "doc" in spec:
@@ -564,6 +574,12 @@ class Play:
             if spec.get("ref_dv") == "wrong":
                 ref = ref[:43] + str((int(ref[43]) + 1) % 10)
             det = builders.subst_det(nProt, ref, int(spec.get("cOrgaoAutor", self.t.cUF)))
+        elif tp == "110130":
+            det = builders.delivery_det(key, dhEntrega=protocol.dh(self.now(), self.t.cUF),
+                                        cOrgaoAutor=int(spec.get("cOrgaoAutor", self.t.cUF)))
+        elif tp == "110131":
+            det = builders.delivery_cancel_det(str(spec.get("nProtEvento") or self.replies_nprot(spec)),
+                                               int(spec.get("cOrgaoAutor", self.t.cUF)))
         elif tp == "110150":  # Ator interessado: `party` is authorized; tpAutor 1 emitente, 2 destinatário, 3 carrier
             det = builders.actor_det(self.party(str(spec.get("party", "actor")))["cnpj"] if "doc" not in spec
                                      else str(spec["doc"]), tpAutor=int(spec.get("tpAutor", 1)),
