@@ -1,11 +1,13 @@
-"""B22-30 (570, rules/contingency.py) called with no server: a note of the contingency authorizers' emission types
-sent to the UF's normal authorizer."""
+"""Group B22/B28 (rules/contingency.py) called with no server: a note of the contingency authorizers' emission types
+sent to the UF's normal authorizer (570), the reason for contingency (556/557, UF options 558/569), the offline NF-e
+(711) and the NFC-e's contingency types (UF option 714)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
+from lxml import etree
 
 from fake_sefaz.domain import codes
 from fake_sefaz.domain.nfe import NFeView
@@ -18,9 +20,32 @@ from fake_sefaz.server.settings import Settings
 NOW = datetime(2026, 12, 3, 12, tzinfo=timezone.utc)
 
 
-def _ctx(tpEmis: int, path: str = "/ws/NFeAutorizacao4", mod: int = 55) -> NFeContext:
+def _ctx(tpEmis: int, path: str = "/ws/NFeAutorizacao4", mod: int = 55, edit=None, **settings) -> NFeContext:
     nfe = NFeFactory(seed=3).build(dhEmi=NOW, tpEmis=tpEmis, mod=mod)
-    return NFeContext(NFeView(nfe), NOW, 35, 2, Settings(), None, path=path)
+    if edit is not None:
+        edit(nfe.find(NS + "infNFe/" + NS + "ide"))
+    return NFeContext(NFeView(nfe), NOW, 35, 2, Settings().replace(**settings) if settings else Settings(), None,
+                      path=path)
+
+
+NS = "{http://www.portalfiscal.inf.br/nfe}"
+
+
+def _set(tag: str, text: str | None):
+    def edit(ide):
+        el = ide.find(NS + tag)
+        if el is None:
+            el = etree.SubElement(ide, NS + tag)
+        if text is None:
+            ide.remove(el)
+        else:
+            el.text = text
+    return edit
+
+
+def _code(ctx) -> tuple[int, str] | None:
+    rej = first_failure(CONTINGENCY_RULES, ctx)
+    return None if rej is None else (rej.cstat, codes.motivo(rej.cstat))
 
 
 @pytest.mark.parametrize("tpEmis", [3, 6, 7])
@@ -33,7 +58,33 @@ def test_570_contingency_types_at_the_normal_authorizer(tpEmis):
 
 
 @pytest.mark.parametrize("tpEmis, path", [(1, "/ws/NFeAutorizacao4"), (2, "/ws/x"), (4, "/ws/x"), (5, "/ws/x"),
-                                          (9, "/ws/x"), (6, "/svc-an/NFeAutorizacao4"), (7, "/SVC-RS/x"),
-                                          (3, "/scan/x")])
+                                          (6, "/svc-an/NFeAutorizacao4"), (7, "/SVC-RS/x"), (3, "/scan/x")])
 def test_other_types_or_the_contingency_authorizer(tpEmis, path):
     assert first_failure(CONTINGENCY_RULES, _ctx(tpEmis, path)) is None
+    assert first_failure(CONTINGENCY_RULES, _ctx(9, path, mod=65)) is None  # the NFC-e's offline contingency
+
+
+def test_556_557_the_reason_for_contingency():
+    assert _code(_ctx(1, edit=_set("xJust", "Falha de comunicacao com a SEFAZ"))) == (
+        556, "Rejeição: Justificativa de entrada em contingência não deve ser informada para tipo de emissão normal")
+    assert _code(_ctx(5, edit=_set("xJust", None))) == (
+        557, "Rejeição: A Justificativa de entrada em contingência deve ser informada")
+    assert _code(_ctx(2, edit=_set("dhCont", None))) == _code(_ctx(5, edit=_set("xJust", None)))
+
+
+def test_558_569_are_uf_options():
+    late = _set("dhCont", "2026-12-03T09:10:00-03:00")  # 10 minutes after the receipt (NOW is 09:00 in SP)
+    old = _set("dhCont", "2026-10-01T09:00:00-03:00")  # 63 days before dhEmi
+    assert _code(_ctx(5, edit=late)) is None and _code(_ctx(5, edit=old)) is None
+    assert _code(_ctx(5, edit=late, uf_optional_rules=("B28-30",))) == (
+        558, "Rejeição: Data de entrada em contingência posterior a data de recebimento")
+    assert _code(_ctx(5, edit=old, uf_optional_rules=("B28-40",))) == (
+        569, "Rejeição: Data de entrada em contingência muito atrasada")
+
+
+def test_711_offline_nfe_and_714_nfce_contingency():
+    assert _code(_ctx(9)) == (711, "Rejeição: NF-e com contingência off-line")
+    assert _code(_ctx(9, edit=_set("tpImp", "6"))) is None  # DANFE Simplificado Tipo 2 (NT 2026.002)
+    assert _code(_ctx(5, mod=65)) is None
+    assert _code(_ctx(5, mod=65, uf_optional_rules=("B22-34",))) == (
+        714, "Rejeição: NFC-e com contingência inválida (tpEmis=2, 4 (a critério da UF) ou 5)")

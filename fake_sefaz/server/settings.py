@@ -217,7 +217,7 @@ class Settings:
     limit_total_vst: Amount = setting("", "418: ICMSTot/vST above this limit")
     limit_total_vnf: Amount = setting("", "628: vNF above this limit (model 55; NFC-e: nfce_max_vnf, 780)")
     payment_sum_nfe: bool = setting(True, "865 (payments below vNF) also for NF-e, model 55: NT 2025.001 made the rule national but marks the NF-e part future")
-    uf_optional_rules: CommaList = setting((), "MOC rule ids of UF-option (\"Facul.\") content rules the default profile leaves off, switched on for this UF: N16-04 (663), N28-10 (625), N28-20 (626), N28-30 (627), YA04a-20 (737), F02-10 (512), F02a-10 (540), G02-10 (514), G02a-10 (541), I08-10 (518), I08-20 (519), I08-60 (520)")
+    uf_optional_rules: CommaList = setting((), "MOC rule ids of UF-option (\"Facul.\") content rules the default profile leaves off, switched on for this UF: N16-04 (663), N28-10 (625), N28-20 (626), N28-30 (627), YA04a-20 (737), F02-10 (512), F02a-10 (540), G02-10 (514), G02a-10 (541), I08-10 (518), I08-20 (519), I08-60 (520), B28-30 (558), B28-40 (569), B22-34 (714)")
     # --- the Ambiente Nacional: NFeDistribuicaoDFe (issue 15; NT 2014.002 §3)
     dist_max_docs: Annotated[int, Field(ge=1, le=50)] = setting(50, "docZip per distribution answer (NT: at most 50)")
     dist_retention_days: Positive = setting(90.0, "documents stay distributable this many days after the AN got them (632 past it)")

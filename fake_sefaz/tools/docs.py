@@ -68,12 +68,13 @@ def _rule_groups() -> dict[str, str]:
     from fake_sefaz.rules.gtin import GTIN_RULES
     from fake_sefaz.rules.identification import IDENTIFICATION_RULES
 
+    from fake_sefaz.rules.contingency import CONTINGENCY_RULES
     from fake_sefaz.rules.distribution import DIST_RULES
     from fake_sefaz.rules.transmitter import TRANSMITTER_RULES
 
     return {"identification": rules_table(IDENTIFICATION_RULES), "cfop": rules_table(CFOP_RULES),
             "gtin": rules_table(GTIN_RULES), "transmitter": rules_table(TRANSMITTER_RULES), "hosts": hosts_table(),
-            "distribution": rules_table(DIST_RULES)}
+            "distribution": rules_table(DIST_RULES), "contingency": rules_table(CONTINGENCY_RULES)}
 
 
 def hosts_table() -> str:
