@@ -53,29 +53,36 @@ def test_titular_requests_a_token_and_grants_a_procuracao_the_ecpf_uses_it(brows
     page = company.new_page()
     page.goto(site.tls_url + "/portal/csc")  # not logged in: the login page, then back here
     assert "Escolha a inscrição desejada" in page.inner_text("#titular")
-    page.click(f'button.entrar[data-cnpj="{emitente.cnpj}"]')
+    with page.expect_navigation():  # every click below submits a form: wait for the page it leads to
+        page.click(f'button.entrar[data-cnpj="{emitente.cnpj}"]')
     page.wait_for_selector("#requisitar")
-    page.click("#requisitar")
+    with page.expect_navigation():
+        page.click("#requisitar")
     assert page.inner_text("#emitido").startswith("Token emitido: ")
     page.goto(site.tls_url + "/portal/procuracao")
     page.fill('input[name="grantee"]', contador.cpf)
     page.uncheck('input[value="xml"]')
-    page.click("#conceder")
+    with page.expect_navigation():
+        page.click("#conceder")
     assert contador.cpf in page.inner_text("#procuracoes")
     company.close()
 
     accountant = context_for(browser, site, pki, "contador")
     page = accountant.new_page()
     page.goto(site.tls_url + "/portal/login")
-    page.click(f'button.entrar[data-cnpj="{emitente.cnpj}"]')
+    with page.expect_navigation():
+        page.click(f'button.entrar[data-cnpj="{emitente.cnpj}"]')
     page.wait_for_selector("#servicos")
     assert page.is_visible("#servico-csc") and not page.is_visible("#servico-xml")
     assert not page.is_visible("#servico-procuracao")
-    page.click("#servico-csc")
-    assert emitente.cnpj[:8] in page.content() and page.is_visible("#tokens")
+    with page.expect_navigation():
+        page.click("#servico-csc")
+    page.wait_for_selector("#tokens")
+    assert emitente.cnpj[:8] in page.inner_text("body")
     response = page.goto(site.tls_url + "/portal/xml")
     assert response.status == 403 and "Esta sessão não tem permissão" in page.inner_text("#negado")
-    page.click("#sair")
+    with page.expect_navigation():
+        page.click("#sair")
     page.wait_for_url("**/portal/login")
     accountant.close()
 
