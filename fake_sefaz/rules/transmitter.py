@@ -76,9 +76,10 @@ def a06_icp_brasil(ctx: TransmitterContext) -> None:
         raise Rejection(285)
 
 
-@rule("A07", 282)
+@rule("A07", 282, 473)
 def a07_cnpj_or_cpf(ctx: TransmitterContext) -> None:
-    """A07 (282): the CNPJ (OID 2.16.76.1.3.3) or CPF (2.16.76.1.3.1) of the holder is in the certificate."""
+    """A07 (282): the CNPJ (OID 2.16.76.1.3.3) or CPF (2.16.76.1.3.1) of the holder is in the certificate; the AN's
+    NFeDistribuicaoDFe answers the same rule with its own code, 473 (the dispatcher maps it)."""
     if not ctx.info.cnpj and not ctx.info.cpf:  # type: ignore[union-attr]
         raise Rejection(282)
 

@@ -127,6 +127,8 @@ class Dispatcher:
         req = Request(self.backend, self.backend.clock.now(), cUF, tpAmb, soap, request_id, path, caller=caller)
         delay_s, drop = 0.0, ""
         if refused is not None:  # tls_client_errors=cstat: group A answers inside the service's own return
+            if refused.cstat == 282 and service.root == "distDFeInt":
+                refused = Rejection(473)  # A07 at the AN's distribution: its own code (NT 2014.002 §3.8)
             result = service.reject(req, refused)
             return Answer(200, codec.CONTENT_TYPES[soap.version],
                           codec.encode(soap.version, service.wsdl_ns, result, service.wrappers),
