@@ -136,7 +136,7 @@ class FakeSefazApp:
         try:
             return ipaddress.ip_address(client).is_loopback
         except ValueError:
-            return client in ("", "testclient")  # a Unix socket or an in-process test client has no address
+            return client == ""  # a Unix socket has no address
 
     def _landing(self, scope: Scope) -> bytes:
         """GET /: the services with their URLs and WSDLs, the portal pages and the admin API."""

@@ -84,17 +84,17 @@ def _base_protocol() -> type:
 class _WithPeer:
     """The app, with this connection's client certificate added to every request's scope."""
 
-    __slots__ = ("app", "der", "version")
+    __slots__ = ("app", "der", "tls")
 
     def __init__(self, app: Any, der: bytes | None, version: str | None) -> None:
-        self.app, self.der, self.version = app, der, version
+        # built once per connection: every request on it shares the same certificate
+        self.app, self.der = app, der
+        self.tls = {"client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)] if der else [], "tls_version": version}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             scope = dict(scope)
-            chain = [ssl.DER_cert_to_PEM_cert(self.der)] if self.der else []
-            scope["extensions"] = {**(scope.get("extensions") or {}),
-                                   "tls": {"client_cert_chain": chain, "tls_version": self.version}}
+            scope["extensions"] = {**(scope.get("extensions") or {}), "tls": self.tls}
             scope["fake_sefaz.peer_der"] = self.der
         await self.app(scope, receive, send)
 

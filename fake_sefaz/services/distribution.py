@@ -15,6 +15,7 @@ from lxml import etree
 
 from fake_sefaz.domain import codes, national, protocol, ufs
 from fake_sefaz.domain.codes import Rejection
+from fake_sefaz.domain.protocol import proc_nfe
 from fake_sefaz.domain.xml import N
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules import distribution as R
@@ -22,6 +23,7 @@ from fake_sefaz.services import Service
 from fake_sefaz.services import national as national_copy
 from fake_sefaz.services.context import Request, add, ret
 from fake_sefaz.store import Tx
+from fake_sefaz.store import events as evstore
 from fake_sefaz.store import national as nstore
 
 VERSION = "1.01"
@@ -76,7 +78,8 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
         if window_start is None or now - window_start >= settings.dist_wait_s:
             window_start, queries = now, 0
         doc = tx.document(key) if mode == R.KEY and len(key) == 44 else None
-        parties = national_copy.parties(tx, doc) if doc is not None else None
+        nfe = etree.fromstring(doc.nfe_xml.encode()) if doc is not None else None  # parsed once for the request
+        parties = national_copy.parties(nfe, evstore.events_of(tx, key)) if nfe is not None else None
         ctx = R.DistContext(
             now=req.now, acting_tpAmb=req.tpAmb, tpAmb=int(payload.findtext(N + "tpAmb") or 0), kind=kind,
             party=party, mode=mode, number=number, key=key, caller=req.caller, data_size=size,
@@ -120,12 +123,9 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
         # consChNFe: the NF-e itself, procNFe once the party may have it, else its summary (no NSU since v1.15)
         released = parties.recipient != party or nstore.has_key(tx, party, key, "procNFe")
         if released:
-            from fake_sefaz.domain.protocol import proc_nfe
-
             item = nstore.Item(0, key, national.PROC_NFE, proc_nfe(doc.nfe_xml, doc.prot_xml).decode(), now)
         else:
-            res = national.res_nfe(etree.fromstring(doc.nfe_xml.encode()), dhRecbto=doc.dhRecbto, nProt=doc.nProt,
-                                   digVal=doc.digVal, state=doc.state)
+            res = national.res_nfe(nfe, dhRecbto=doc.dhRecbto, nProt=doc.nProt, digVal=doc.digVal, state=doc.state)
             item = nstore.Item(0, key, national.RES_NFE, etree.tostring(res, encoding="unicode"), now)
         return _answer(req, 138, meaning="DIST-138", ult=0, max_=top, docs=[item])
 

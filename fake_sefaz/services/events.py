@@ -106,8 +106,9 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
             if ctx.tpEvento in (R.CANCEL, R.CANCEL_SUBST):
                 tx.set_document_state(ctx.chNFe, CANCELLED)
             # the Ambiente Nacional's copy, in the same commit (issue 15)
-            national.publish_event(tx, doc, ctx.tpEvento, ctx.author, proc_text, req.backend.settings.dist_idle_days,
-                                   req.now.timestamp())
+            national.publish_event(tx, doc, st.nfe, st.registered, ctx.tpEvento, ctx.author, proc_text,
+                                   req.backend.settings.dist_idle_days, req.now.timestamp(),
+                                   actor=R.actor_doc(ctx) if ctx.tpEvento == R.ACTOR else "")
             answers.append(answer)
         return answers
 

@@ -6,6 +6,8 @@ commit holds the protocol and its distribution, so nothing answered can be missi
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from lxml import etree
 
 from fake_sefaz.domain import national
@@ -23,10 +25,11 @@ MANIFESTATIONS = ("210200", "210210", "210220", "210240")
 ACTOR = "110150"
 
 
-def parties(tx: Tx, doc: DocumentRecord) -> national.Parties:
-    """Who is interested in an NF-e: its own groups, and every party a 110150 (Ator interessado) authorized."""
-    base = national.parties_of(etree.fromstring(doc.nfe_xml.encode("utf-8")))
-    actors = tuple(ev.detail for ev in evstore.events_of(tx, doc.chNFe) if ev.tpEvento == ACTOR and ev.detail)
+def parties(nfe: etree._Element, registered: Iterable[evstore.EventRecord]) -> national.Parties:
+    """Who is interested in an NF-e: its own groups, and every party a registered 110150 (Ator interessado)
+    authorized. The caller has the note parsed and the key's events read already."""
+    base = national.parties_of(nfe)
+    actors = tuple(ev.detail for ev in registered if ev.tpEvento == ACTOR and ev.detail)
     if not actors:
         return base
     return national.Parties(base.issuer, base.recipient, base.carrier, (*base.authorized, *actors))
@@ -56,16 +59,16 @@ def publish_document(tx: Tx, doc: DocumentRecord, nfe: etree._Element, idle_days
             nstore.publish(tx, party, doc.chNFe, national.PROC_NFE, proc, now_ts)
 
 
-def publish_event(tx: Tx, doc: DocumentRecord | None, tpEvento: str, author: str, proc_xml: str, idle_days: float,
-                  now_ts: float) -> None:
-    """A registered event: to the parties NT 2014.002 §3 gives it, and the full NF-e to a destinatário whose
-    manifestação releases it."""
-    if doc is None or doc.mod != 55:
+def publish_event(tx: Tx, doc: DocumentRecord | None, nfe: etree._Element | None,
+                  registered: Iterable[evstore.EventRecord], tpEvento: str, author: str, proc_xml: str,
+                  idle_days: float, now_ts: float, actor: str = "") -> None:
+    """A registered event (the key's earlier events in `registered`): to the parties NT 2014.002 §3 gives it, and
+    the full NF-e to a destinatário whose manifestação releases it. actor: the party a 110150 authorizes."""
+    if doc is None or nfe is None or doc.mod != 55:
         return
-    interested = parties(tx, doc)
+    interested = parties(nfe, registered)
     if tpEvento == ACTOR:  # the party it authorizes gets the NF-e (and, from now on, its events)
-        actor = interested.authorized[-1]
-        if doc.state == AUTHORIZED and nstore.users(tx, [actor], now_ts, idle_days * DAY) \
+        if actor and doc.state == AUTHORIZED and nstore.users(tx, [actor], now_ts, idle_days * DAY) \
                 and not nstore.has_key(tx, actor, doc.chNFe, "procNFe"):
             nstore.publish(tx, actor, doc.chNFe, national.PROC_NFE, _proc(doc), now_ts)
         return

@@ -201,8 +201,10 @@ CURSOR_FILE = "ultNSU.json"  # in the download folder: where the last answer lef
 
 def an_url(url: str, tpAmb: int) -> str:
     """The AN of a fake-sefaz base URL (…/homologacao/AN); a URL that already names the AN, or a real host, as is."""
-    lowered = url.lower()
-    if "/an" in lowered.split("?")[0].split("://", 1)[-1] or "nfe.fazenda.gov.br" in lowered:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if "an" in parts.path.lower().split("/") or (parts.hostname or "").endswith("nfe.fazenda.gov.br"):
         return url
     return url.rstrip("/") + ("/homologacao/AN" if tpAmb == 2 else "/producao/AN")
 
