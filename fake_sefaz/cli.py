@@ -425,6 +425,38 @@ def cmd_registry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contingency(args: argparse.Namespace) -> int:
+    """Flip a UF into SVC contingency (its own authorizer paused) and back, through the running server's admin API
+    (web/admin_contingency.py); prints the UF's state as JSON."""
+    import httpx
+
+    from fake_sefaz.tools.flow import base_url
+
+    url = base_url(args.url).rstrip("/")
+    if "://" not in url:
+        raise UsageError(f"--url {args.url}: give a scheme, e.g. http://127.0.0.1:8080")
+    path = f"{url}/admin/contingency/{args.uf}" + (f"?tpAmb={args.tpAmb}" if args.tpAmb else "")
+    headers = {"Authorization": f"Bearer {args.admin_token}"} if args.admin_token else {}
+    with httpx.Client(timeout=args.timeout, headers=headers) as http:
+        if args.action == "on":
+            body: dict = {"pause": None if args.no_pause else args.pause, "reason": args.reason}
+            if args.end:
+                body["end"] = args.end
+            r = http.put(path, json=body)
+        elif args.action == "off":
+            r = http.request("DELETE", path, json={"overlap_minutes": args.overlap})
+        else:
+            r = http.get(f"{url}/admin/contingency")
+    if r.status_code >= 400:
+        try:
+            detail = r.json().get("error", r.text)
+        except ValueError:
+            detail = r.text
+        raise UsageError(f"{args.uf}: HTTP {r.status_code}: {detail}")
+    print(json.dumps(r.json(), ensure_ascii=False, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fake-sefaz", description="A local SEFAZ NF-e/NFC-e 4.00 authorizer.")
     p.add_argument("--verbose", dest="traceback", action="store_true",
@@ -462,6 +494,22 @@ def build_parser() -> argparse.ArgumentParser:
     h = sub.add_parser("hosts", help="print the /etc/hosts lines that point the real SEFAZ hostnames at the fake")
     h.add_argument("--address", default="127.0.0.1", help="address the names should resolve to")
     h.set_defaults(func=cmd_hosts)
+
+    ct = sub.add_parser("contingency", help="flip a UF into SVC contingency (its authorizer paused) and back, on a "
+                                            "running server: contingency SP on | off | show")
+    ct.add_argument("uf", help="the UF (sigla or code)")
+    ct.add_argument("action", choices=("on", "off", "show"), help="on: SVC active, own authorizer paused; off: "
+                                                                   "own authorizer back, SVC closes after the overlap")
+    ct.add_argument("--url", default="http://127.0.0.1:8080", help="the running server's base URL")
+    ct.add_argument("--tpAmb", type=int, choices=(1, 2), help="environment (default: the server's)")
+    ct.add_argument("--pause", type=int, choices=(108, 109), default=108, help="what the UF's own services answer")
+    ct.add_argument("--no-pause", action="store_true", help="switch SVC on without pausing the UF's authorizer")
+    ct.add_argument("--reason", default="", help="xObs of the paused status answer")
+    ct.add_argument("--end", help="scheduled end of the SVC window (ISO 8601 with offset)")
+    ct.add_argument("--overlap", type=float, default=15.0, help="off: minutes the SVC stays open (NT 2013.007: 15)")
+    ct.add_argument("--admin-token", help="the server's admin_token, when calling from another host")
+    ct.add_argument("--timeout", type=float, default=10.0, help="seconds")
+    ct.set_defaults(func=cmd_contingency)
 
     c = sub.add_parser("certs", help="make (once) and list the test CA and e-CNPJ certificates")
     common(c)

@@ -166,7 +166,7 @@ def test_780_total_above_the_limit(main):
     assert p["cStat"] == "780" and "[Limite:200000.00]" in p["xMotivo"]
 
 
-@pytest.mark.parametrize("path,code", [("/scan", "782"), ("/svc-an", "783"), ("/SVC-RS", "783")])
+@pytest.mark.parametrize("path,code", [("/scan", "782"), ("/svc-an", "783"), ("/homologacao/SVC-AN", "783")])
 def test_782_783_contingency_authorizers(main, path, code):
     assert prot_of(main.send(main.nfce(csc=main.csc), path=path))["cStat"] == code
 

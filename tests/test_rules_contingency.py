@@ -20,12 +20,13 @@ from fake_sefaz.server.settings import Settings
 NOW = datetime(2026, 12, 3, 12, tzinfo=timezone.utc)
 
 
-def _ctx(tpEmis: int, path: str = "/ws/NFeAutorizacao4", mod: int = 55, edit=None, **settings) -> NFeContext:
+def _ctx(tpEmis: int, path: str = "/ws/NFeAutorizacao4", mod: int = 55, edit=None, svc: str | None = None,
+         **settings) -> NFeContext:
     nfe = NFeFactory(seed=3).build(dhEmi=NOW, tpEmis=tpEmis, mod=mod)
     if edit is not None:
         edit(nfe.find(NS + "infNFe/" + NS + "ide"))
     return NFeContext(NFeView(nfe), NOW, 35, 2, Settings().replace(**settings) if settings else Settings(), None,
-                      path=path)
+                      path=path, svc=svc)
 
 
 NS = "{http://www.portalfiscal.inf.br/nfe}"
@@ -57,11 +58,20 @@ def test_570_contingency_types_at_the_normal_authorizer(tpEmis):
         b22_30_contingency_type_at_normal_authorizer(_ctx(tpEmis, mod=65))
 
 
-@pytest.mark.parametrize("tpEmis, path", [(1, "/ws/NFeAutorizacao4"), (2, "/ws/x"), (4, "/ws/x"), (5, "/ws/x"),
-                                          (6, "/svc-an/NFeAutorizacao4"), (7, "/SVC-RS/x"), (3, "/scan/x")])
-def test_other_types_or_the_contingency_authorizer(tpEmis, path):
-    assert first_failure(CONTINGENCY_RULES, _ctx(tpEmis, path)) is None
-    assert first_failure(CONTINGENCY_RULES, _ctx(9, path, mod=65)) is None  # the NFC-e's offline contingency
+@pytest.mark.parametrize("tpEmis, path, svc", [(1, "/ws/NFeAutorizacao4", None), (2, "/ws/x", None),
+                                               (4, "/ws/x", None), (5, "/ws/x", None), (6, "/x", "SVC-AN"),
+                                               (7, "/x", "SVC-RS"), (3, "/scan/x", None)])
+def test_other_types_or_the_contingency_authorizer(tpEmis, path, svc):
+    assert first_failure(CONTINGENCY_RULES, _ctx(tpEmis, path, svc=svc)) is None
+    if svc is None:
+        assert first_failure(CONTINGENCY_RULES, _ctx(9, path, mod=65)) is None  # the NFC-e's offline contingency
+
+
+@pytest.mark.parametrize("tpEmis, mod, svc, cstat", [(1, 55, "SVC-AN", 713), (7, 55, "SVC-AN", 713),
+                                                     (6, 55, "SVC-RS", 713), (6, 65, "SVC-AN", 783),
+                                                     (1, 65, "SVC-RS", 783)])
+def test_the_svc_takes_its_own_type_and_no_nfce(tpEmis, mod, svc, cstat):
+    assert _code(_ctx(tpEmis, mod=mod, svc=svc))[0] == cstat
 
 
 def test_556_557_the_reason_for_contingency():

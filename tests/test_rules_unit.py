@@ -24,7 +24,7 @@ from fake_sefaz.domain.schemas import Schemas
 from fake_sefaz.domain.taxpayers import Taxpayer
 from fake_sefaz.domain.xml import N
 from fake_sefaz.emitter import builders
-from fake_sefaz.emitter.factory import wrap_lot
+from fake_sefaz.emitter.factory import NFeFactory, wrap_lot
 from fake_sefaz.rules import InForce, first_failure, rule
 from fake_sefaz.rules import events as ev
 from fake_sefaz.rules import inutilization as inut
@@ -49,6 +49,21 @@ class MemoryReads:
     voidings: list[tuple] = field(default_factory=list)  # (tpAmb, cnpj, mod, serie, first, last, nProt)
     events: set[tuple[str, str, int]] = field(default_factory=set)
     registry: list[Taxpayer] = field(default_factory=list)
+    epecs: list = field(default_factory=list)  # store.contingency.EpecRecord
+
+    def epec(self, chNFe):
+        return next((e for e in self.epecs if e.chNFe == chNFe), None)
+
+    def epec_by_number(self, tpAmb, issuer, mod, serie, nNF):
+        return next((e for e in self.epecs if (e.tpAmb, e.issuer, e.mod, e.serie, e.nNF)
+                     == (tpAmb, issuer, mod, serie, nNF)), None)
+
+    def epecs_in_range(self, tpAmb, issuer, mod, serie, first, last):
+        return [e for e in self.epecs if (e.tpAmb, e.issuer, e.mod, e.serie) == (tpAmb, issuer, mod, serie)
+                and first <= e.nNF <= last]
+
+    def pending_epecs(self, tpAmb, issuer):
+        return [e for e in self.epecs if (e.tpAmb, e.issuer, e.state) == (tpAmb, issuer, "pending")]
 
     def document(self, chNFe):
         return next((d for d in self.documents if d.chNFe == chNFe), None)
@@ -338,3 +353,36 @@ def test_voiding_state_rules(signed, signer, settings, trust):
     same = MemoryReads(voidings=[(2, view.issuer, 55, 1, n, n + 2, "135260000000007")])
     rej = first_failure(inut.STATE_RULES, inut.VoidingState(ctx, same))
     assert (rej.cstat, rej.suffix) == (563, "[nProt:135260000000007]")
+
+
+# --- EPEC at the UF's authorizer (rules/epec.py, NT 2014.001 §5.1): pure functions over the in-memory port --------
+
+def _epec_of(view: NFeView, **values) -> "object":
+    import json
+
+    from fake_sefaz.rules.epec import nfe_values
+    from fake_sefaz.store.contingency import EpecRecord
+
+    declared = {**nfe_values(view), **values}
+    return EpecRecord(chNFe=view.key, tpAmb=2, cUF=int(view.cUF), issuer=view.issuer, mod=int(view.mod),
+                      serie=int(view.serie), nNF=int(view.nNF), nProt="891260000000001", received_ts=NOW.timestamp(),
+                      fields=json.dumps(declared), state="pending")
+
+
+def test_epec_authorization_rules():
+    from fake_sefaz.rules.epec import AUTHORIZATION_RULES, EpecMatch
+
+    epec_note = NFeView(NFeFactory(seed=11).build(dhEmi=NOW, tpEmis=4, nNF=77))
+    same_number_normal = NFeView(NFeFactory(seed=11).build(dhEmi=NOW, tpEmis=1, nNF=77))
+    reads = MemoryReads(epecs=[_epec_of(epec_note)])
+    match = EpecMatch(reads, epec_note, 2)
+    assert first_failure(AUTHORIZATION_RULES, match) is None and match.reconciles == epec_note.key
+    rej = first_failure(AUTHORIZATION_RULES, EpecMatch(reads, same_number_normal, 2))
+    assert (rej.cstat, rej.suffix) == (692, f"[Chave EPEC: {epec_note.key}]")
+    other_key = NFeView(NFeFactory(seed=11).build(dhEmi=NOW, tpEmis=4, nNF=77, cNF="13572468"))
+    assert code(AUTHORIZATION_RULES, EpecMatch(reads, other_key, 2)) == 691
+    diverging = MemoryReads(epecs=[_epec_of(epec_note, **{"dest/vNF": "1.00"})])
+    rej = first_failure(AUTHORIZATION_RULES, EpecMatch(diverging, epec_note, 2))
+    assert (rej.cstat, rej.suffix) == (467, "[tag:vNF]")
+    assert code(AUTHORIZATION_RULES, EpecMatch(MemoryReads(), epec_note, 2)) == 468
+    assert first_failure(AUTHORIZATION_RULES, EpecMatch(MemoryReads(), same_number_normal, 2)) is None

@@ -31,13 +31,16 @@ CATALOGUE: dict[int, str] = {
     111: 'Consulta cadastro com uma ocorrência',
     112: 'Consulta cadastro com mais de uma ocorrência',
     113: 'SVC em processo de desativação SVC será desabilitada para a SEFAZ-XX em dd/mm/aa às hh:mm horas',
-    114: 'SVC-RS desabilitada pela SEFAZ de Origem',
+    # 113/114: the SVC's status (NT 2013.007 §04.7); the request fills the SVC it reached, the UF and the end
+    114: 'SVC-[AN/RS] desabilitada pela SEFAZ de Origem',
+    121: 'Rejeição: SEFAZ do emitente não permite Ambiente de Contingência EPEC',
     124: 'EPEC Autorizado',
     128: 'Lote de Evento Processado',
     135: 'Evento registrado e vinculado a NF-e',
     136: 'Evento registrado, mas não vinculado a NF-e',
     137: 'Nenhum documento localizado para o Destinatário',
     138: 'Documento localizado para o Destinatário',
+    142: 'Rejeição: Ambiente de Contingência EPEC bloqueado para o Emitente',
     150: 'Autorizado o uso da NF-e, autorização fora de prazo',
     151: 'Cancelamento de NF-e homologado fora de prazo',
     155: 'Cancelamento homologado fora de prazo',
@@ -100,6 +103,7 @@ CATALOGUE: dict[int, str] = {
     263: 'Rejeição: CPF da consulta inválido',
     264: 'Rejeição: CPF da consulta não cadastrado como contribuinte na UF',
     265: 'Rejeição: Sigla da UF da consulta difere da UF do Web Service',
+    266: 'Rejeição: Série utilizada não permitida no Web Service',
     270: 'Rejeição: Código Município do Fato Gerador de ICMS inexistente',
     271: 'Rejeição: Código Município do Fato Gerador: difere da UF do emitente',
     272: 'Rejeição: Código Município do Emitente inexistente',
@@ -143,6 +147,7 @@ CATALOGUE: dict[int, str] = {
     366: 'Rejeição: Total do desconto incondicionado ISS difere do somatório dos itens',
     367: 'Rejeição: Total do desconto condicionado ISS difere do somatório dos itens',
     368: 'Rejeição: Total de ISS retido difere do somatório dos itens',
+    370: 'Rejeição: Processo de emissão pelo Fisco com Tipo de Emissão inválido',
     373: 'Rejeição: Descricao do primeiro item diferente de NOTA FISCAL EMITIDA EM AMBIENTE DE HOMOLOGACAO - SEM VALOR FISCAL',
     391: 'Rejeição: Não informados os dados do cartão de crédito / débito nas Formas de Pagamento da Nota Fiscal',
     392: 'Rejeição: Não informados os dados da operação de pagamento por cartão de crédito / débito',
@@ -177,15 +182,20 @@ CATALOGUE: dict[int, str] = {
     463: 'Rejeição: Código Identificador do CSC no QR-Code foi revogado pela empresa',
     464: 'Rejeição: Código de Hash no QR-Code difere do calculado',
     466: 'Rejeição: Evento com Tipo de Autor incompatível',
+    467: 'Rejeição: Dados da NF-e divergentes do EPEC',
+    468: 'Rejeição: NF-e com Tipo Emissão = 4, sem EPEC correspondente',
     472: 'Rejeição: CPF consultado difere do CPF do Certificado Digital',
     473: 'Rejeição: Certificado Transmissor sem CNPJ ou CPF',
     483: 'Rejeição: Valor do desconto maior que valor do produto',
+    484: 'Rejeição: Chave de Acesso com tipo de emissão diferente de 4 (posição 35 da Chave de Acesso)',
+    485: 'Rejeição: Duplicidade de numeração do EPEC (Modelo, CNPJ ou CPF, Série e Número)',
     489: 'Rejeição: CNPJ informado inválido (DV ou zeros)',
     490: 'Rejeição: CPF informado inválido (DV ou zeros)',
     491: 'Rejeição: O tpEvento informado inválido',
     492: 'Rejeição: O verEvento informado inválido',
     493: 'Rejeição: Evento não atende o Schema XML específico',
     494: 'Rejeição: Chave de Acesso Inexistente',
+    495: 'Rejeição: CPF do emitente com série incompatível',
     501: 'Rejeição: Prazo de cancelamento superior ao previsto na Legislação',
     502: 'Rejeição: Erro na Chave de Acesso - Campo Id não corresponde à concatenação dos campos correspondentes',
     509: 'Rejeição: Informado código de município diferente de “9999999” para operação com o exterior',
@@ -211,6 +221,7 @@ CATALOGUE: dict[int, str] = {
     542: 'Rejeição: CNPJ do Transportador inválido',
     543: 'Rejeição: CPF do Transportador inválido',
     546: 'Rejeição: Erro na Chave de Acesso - Campo Id - falta a literal NFe',
+    553: 'Rejeição: Tipo autorizador do recibo diverge do Órgão Autorizador',
     554: 'Rejeição: Série difere da faixa 0-899',
     556: 'Rejeição: Justificativa de entrada em contingência não deve ser informada para tipo de emissão normal',
     557: 'Rejeição: A Justificativa de entrada em contingência deve ser informada',
@@ -233,8 +244,11 @@ CATALOGUE: dict[int, str] = {
     578: 'Rejeição: A data do evento não pode ser maior que a data do processamento',
     579: 'Rejeição: A data do evento não pode ser menor que a data de autorização da NF-e',
     580: 'Rejeição: Evento exige uma NF-e autorizada',
+    582: 'Rejeição: UF não atendida pela SVC-[AN/RS]',
     583: 'Rejeição: Valor da assinatura do qrCode difere do valor calculado',
+    584: 'Rejeição: tpEmis informado é incompatível com a SVC-[AN/RS]',
     585: 'Rejeição: Transportador não autorizado a emitir evento para esse documento fiscal.',
+    586: 'Rejeição: Serviço não disponível na SVC',
     587: 'Rejeição: Usar somente o namespace padrão da NF-e',
     588: 'Rejeição: Não é permitida a presença de caracteres de edição no início/fim da mensagem ou entre as tags da mensagem',
     589: 'Rejeição: Número do NSU informado superior ao maior NSU da base de dados da SEFAZ',
@@ -281,9 +295,14 @@ CATALOGUE: dict[int, str] = {
     655: 'Rejeição: Evento de Ciência da Emissão informado após a manifestação final do destinatário',
     656: 'Rejeição: Consumo Indevido',
     657: 'Rejeição: Código do Órgão diverge do órgão autorizador',
+    659: 'Rejeição: Ano-Mês da Data de Emissão diverge do Ano-Mês da Chave de Acesso',
+    661: 'Rejeição: NF-e já existente para o número do EPEC informado',
+    662: 'Rejeição: Numeração do EPEC está inutilizada na Base de Dados da SEFAZ',
     663: 'Rejeição: Alíquota do ICMS com valor superior a 4 por cento na operação de saída interestadual com produtos importados',
     685: 'Rejeição: Total do Valor Aproximado dos Tributos difere do somatório dos itens',
     690: 'Rejeição: Pedido de Cancelamento para NF-e com CT-e / MDF-e',
+    691: 'Rejeição: Chave de Acesso da NF-e diverge da Chave de Acesso do EPEC',
+    692: 'Rejeição: Existe EPEC registrado para esta Série e Número',
     693: 'Rejeição: Alíquota de ICMS superior à definida para a operação interestadual',
     694: 'Rejeição: Não informado o grupo de ICMS para a UF de destino',
     695: 'Rejeição: Informado indevidamente o grupo de ICMS para a UF de destino',
@@ -296,12 +315,14 @@ CATALOGUE: dict[int, str] = {
     707: 'Rejeição: NFC-e para operação interestadual ou com o exterior',
     711: 'Rejeição: NF-e com contingência off-line',
     712: 'Rejeição: NFC-e com contingência off-line para a UF',
+    713: 'Rejeição: Tipo de Emissão diferente de 6 ou 7 para contingência da SVC acessada',
     714: 'Rejeição: NFC-e com contingência inválida (tpEmis=2, 4 (a critério da UF) ou 5)',
     715: 'Rejeição: NFC-e com finalidade inválida',
     716: 'Rejeição: NFC-e em operação não destinada a consumidor final',
     717: 'Rejeição: NFC-e em operação não presencial',
     719: 'Rejeição: NF-e sem a identificação do destinatário',
     720: 'Rejeição: Na operação com Exterior deve ser informada tag idEstrangeiro',
+    721: 'Rejeição: Operação interestadual deve informar CNPJ ou CPF',
     723: 'Rejeição: Total da quantidade tributada do ICMS monofásico sujeito a retenção difere do somatório dos itens.',
     725: 'Rejeição: NFC-e com CFOP inválido',
     727: 'Rejeição: Operação com Exterior e UF diferente de EX',
@@ -586,10 +607,15 @@ def _latin1(s: str) -> str:
     return " ".join("".join(out).split())
 
 
-def motivo(cstat: int, suffix: str = "", style: MotivoStyle = "accents", meaning: str | None = None) -> str:
-    """xMotivo for a code: the catalogue text (of the rule `meaning`, for a reused code), an optional context
-    suffix, folded and cut to TMotivo."""
-    s = text(cstat, meaning) + (" " + suffix if suffix else "")
+def motivo(cstat: int, suffix: str = "", style: MotivoStyle = "accents", meaning: str | None = None,
+           fill: dict[str, str] | None = None) -> str:
+    """xMotivo for a code: the catalogue text (of the rule `meaning`, for a reused code) with its placeholders
+    filled (fill: placeholder -> value, such as "SVC-[AN/RS]" -> "SVC-AN"), an optional context suffix, folded and
+    cut to TMotivo."""
+    s = text(cstat, meaning)
+    for placeholder, value in (fill or {}).items():
+        s = s.replace(placeholder, value)
+    s += " " + suffix if suffix else ""
     if style == "ascii":
         s = ascii_fold(s)
     return _latin1(s)[:MOTIVO_MAX].rstrip()

@@ -64,6 +64,12 @@ VIRTUAL_SERVES: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 
 
+# The SVC that shares a virtual authorizer's hosts (reference §2.2: SVC-AN moved to the SVAN hosts in 2024; SVC-RS
+# always ran on SVRS's), and the legacy names that were SVC-AN's alone (§2.6).
+SVC_SHARING: Mapping[str, str] = MappingProxyType({"SVAN": "SVC-AN", "SVRS": "SVC-RS"})
+LEGACY_SVC_AN: frozenset[str] = frozenset({"hom.svc.fazenda.gov.br", "www.svc.fazenda.gov.br"})
+
+
 def _table() -> Mapping[str, Host]:
     out: dict[str, Host] = {}
     for authorizer, (hom, prod) in _BY_AUTHORIZER.items():

@@ -1,7 +1,8 @@
 """Formats of what the authorizer issues: nProt, nRec and the date-times it answers with.
 
 nProt (TProt, 15 digits): authority type(1: SEFAZ estadual) + cUF(2) + year(2) + sequence in the year(10)
-(leiauteNFe_v4.00.xsd documentation). nRec (TRec, 15 digits): cUF(2) + sequence(13).
+(leiauteNFe_v4.00.xsd documentation). nRec (TRec, 15 digits): cUF(2) + sequence(13), whose first digit is the
+authority type: 0 at a UF's own authorizer, 6 at SVC-AN, 7 at SVC-RS (NT 2013.007 §91-92; 8 is the AN's EPEC).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from fake_sefaz.domain import ufs
 AUTHORITY_SEFAZ = 1
 
 
-def n_prot(cUF: int, year: int, seq: int) -> str:
+def n_prot(cUF: int, year: int, seq: int, authority: int = AUTHORITY_SEFAZ) -> str:
     if not 0 < seq < 10**10:
         raise ValueError("protocol sequence exhausted for the year")
-    return f"{AUTHORITY_SEFAZ}{cUF:02d}{year % 100:02d}{seq:010d}"
+    return f"{authority}{cUF:02d}{year % 100:02d}{seq:010d}"
 
 
-def n_rec(cUF: int, seq: int) -> str:
+def n_rec(cUF: int, seq: int, authority: int = 0) -> str:
+    if authority:
+        return f"{cUF:02d}{authority}{seq:012d}"
     return f"{cUF:02d}{seq:013d}"
 
 

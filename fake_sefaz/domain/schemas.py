@@ -59,6 +59,7 @@ SCHEMA_FILES: dict[str, str] = {
     "e110111": "nfe_evento_cancel/schemas/v1_0/e110111_v1.00.xsd",
     "e110112": DATA + "e110112_v1.00.xsd",  # not in nfelib: written from the published layout
     "e110150": "nfe_ator_interessado/schemas/v1_0/110150_v1.00.xsd",
+    "e110140": "nfe_epec/schemas/v1_0/e110140_v1.00.xsd",
     "e110130": "nfe_entrega/schemas/v1_0/e110130_v1.00.xsd",
     "e110131": "nfe_entrega/schemas/v1_0/e110131_v1.00.xsd",
     "e210200": "nfe_evento_mde/schemas/v1_0/e210200_v1.00.xsd",

@@ -72,6 +72,30 @@ def actor_det(party: str, *, tpAutor: int = 1, cOrgaoAutor: int = 35, tpAutoriza
     return det
 
 
+def epec_det(nfe: etree._Element, *, cOrgaoAutor: int | None = None) -> list:
+    """110140 EPEC (NT 2014.001; e110140_v1.00.xsd) declaring what the NF-e `nfe` (built with tpEmis 4) will carry:
+    dhEmi, tpNF, the issuer's IE, the recipient (UF "EX" abroad, its document and IE) and vNF, vICMS, vST."""
+    n = "{http://www.portalfiscal.inf.br/nfe}"
+    inf = nfe.find(n + "infNFe")
+
+    def f(path: str) -> str | None:
+        return inf.findtext("/".join(n + p for p in path.split("/")))
+
+    dest: list = [("UF", f("dest/enderDest/UF") or "EX")]
+    for tag in ("CNPJ", "CPF", "idEstrangeiro"):
+        if f(f"dest/{tag}") is not None:
+            dest.append((tag, f(f"dest/{tag}")))
+            break
+    else:
+        dest.append(("idEstrangeiro", ""))
+    if f("dest/IE"):
+        dest.append(("IE", f("dest/IE")))
+    dest += [("vNF", f("total/ICMSTot/vNF")), ("vICMS", f("total/ICMSTot/vICMS")), ("vST", f("total/ICMSTot/vST"))]
+    return [("descEvento", "EPEC"), ("cOrgaoAutor", cOrgaoAutor or int(f("ide/cUF") or 35)), ("tpAutor", 1),
+            ("verAplic", "FAKESEFAZ-1.0"), ("dhEmi", f("ide/dhEmi")), ("tpNF", f("ide/tpNF")), ("IE", f("emit/IE")),
+            ("dest", dest)]
+
+
 ACTOR_COND_USO = ("O emitente ou destinatário da NF-e, declara que permite o transportador declarado no campo CNPJ/CPF "
                   "deste evento a autorizar os transportadores subcontratados ou redespachados a terem acesso ao "
                   "download da NF-e")

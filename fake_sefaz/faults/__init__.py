@@ -230,7 +230,8 @@ class FaultEngine:
         settings = self.settings
 
         # 1. service state (108/109) and asynchronous processing
-        state = self.state_for(snap, req.cUF, service)
+        # a UF's paused services are its own authorizer's: the SVC that stands in for it keeps answering
+        state = self.state_for(snap, req.cUF, service) if req.svc is None else None
         if state is not None:
             plan.async_delay_s = state.async_delay_s
             plan.async_polls = state.async_polls

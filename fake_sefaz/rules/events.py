@@ -43,12 +43,14 @@ EMITTER_EVENTS = (CCE, CANCEL, CANCEL_SUBST)
 RECIPIENT_EVENTS = (CONFIRMATION, AWARENESS, UNKNOWN_OPERATION, NOT_PERFORMED)
 ACTOR = "110150"  # Ator interessado na NF-e (NT 2020.007): only at the Ambiente Nacional
 DELIVERY, DELIVERY_CANCEL = "110130", "110131"  # Comprovante de Entrega and its cancellation (reference §4.3)
-AN_ONLY = (ACTOR, DELIVERY, DELIVERY_CANCEL)  # received by the Ambiente Nacional alone (cOrgao 91)
+EPEC = "110140"  # Evento Prévio de Emissão em Contingência (NT 2014.001; rules/epec.py)
+AN_ONLY = (ACTOR, DELIVERY, DELIVERY_CANCEL, EPEC)  # received by the Ambiente Nacional alone (cOrgao 91)
 SUPPORTED = EMITTER_EVENTS + RECIPIENT_EVENTS + AN_ONLY
 
 # xEvento answered in retEvento (5-60 characters)
 X_EVENTO = {
     ACTOR: "Ator interessado na NF-e registrado",
+    EPEC: "EPEC autorizado",  # MOC 7.00 §5.12.2
     DELIVERY: "Comprovante de Entrega registrado",
     DELIVERY_CANCEL: "Cancelamento do Comprovante de Entrega registrado",
     CCE: "Carta de Correcao registrada",
@@ -162,9 +164,9 @@ def p08_environment(ctx: EventContext) -> None:
 
 @rule("P12-44", 574)
 def p12_44_author_is_issuer(ctx: EventContext) -> None:
-    """574: an emitter's event (110110/110111/110112, and the delivery receipt 110130/110131) is authored by the
+    """574: an emitter's event (110110/110111/110112, the delivery receipt 110130/110131, the EPEC) is authored by the
     issuer in the key (CNPJ, or a CPF zero-padded to 14)."""
-    if ctx.tpEvento in EMITTER_EVENTS + (DELIVERY, DELIVERY_CANCEL) and \
+    if ctx.tpEvento in EMITTER_EVENTS + (DELIVERY, DELIVERY_CANCEL, EPEC) and \
             ctx.author.rjust(14, "0") != keys.AccessKey(ctx.chNFe).issuer:
         raise Rejection(574)
 

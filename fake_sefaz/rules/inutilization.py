@@ -109,11 +109,15 @@ class VoidingState:
 @rule("H01", 241)
 def s_numbers_unused(st: VoidingState) -> None:
     """241: no number of the range was used: authorized (or cancelled) or denied numbers cannot be voided
-    (DF Portaria 403 art. 14 II: only numbers "que não foram autorizadas nem denegadas")."""
+    (DF Portaria 403 art. 14 II: only numbers "que não foram autorizadas nem denegadas"), nor one an EPEC holds."""
     c = st.ctx
     used = st.reads.used_numbers(c.acting_tpAmb, c.cnpj, c.mod, c.serie, c.first, c.last)
     if used:
         raise Rejection(241, f"[nNF:{used[0][0]}]")
+    # NT 2014.001 §5.1: a number an EPEC holds (the AN shared it with the UF) counts as used
+    epecs = st.reads.epecs_in_range(c.acting_tpAmb, c.cnpj.rjust(14, "0"), c.mod, c.serie, c.first, c.last)
+    if epecs:
+        raise Rejection(241, f"[nNF:{epecs[0].nNF}]")
 
 
 @rule("H02", 563)

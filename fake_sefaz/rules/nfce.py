@@ -33,8 +33,7 @@ NFCE_CFOP = frozenset({"5101", "5102", "5103", "5104", "5115", "5405", "5656", "
 # ZX02-15: QR code version 100 is not valid for NFC-e issued after 30/09/2018.
 QR_V1_LAST_DAY = datetime(2018, 9, 30, 23, 59, 59, tzinfo=timezone(timedelta(hours=-3)))
 
-# URL path words naming the contingency authorizers that never authorize an NFC-e (B22-70, old SCAN rule).
-SVC_WORDS = frozenset({"svc", "svc-an", "svcan", "svc-rs", "svcrs", "svan"})
+# URL path words naming the old SCAN contingency authorizer, which never authorized an NFC-e.
 SCAN_WORDS = frozenset({"scan"})
 NFCE_WORDS = frozenset({"nfce", "nfc-e"})
 
@@ -104,13 +103,6 @@ def b22_scan(ctx: NFeContext) -> None:
         raise Rejection(782)
 
 
-@rule("B22-70", 783)
-def b22_70_svc(ctx: NFeContext) -> None:
-    """783: the SVC (path words 'svc', 'svc-an', 'svc-rs') does not authorize NFC-e: its contingency is offline."""
-    if _nfce(ctx) and _path_words(ctx) & SVC_WORDS:
-        raise Rejection(783)
-
-
 @rule("B25-20", 715)
 def b25_20_purpose(ctx: NFeContext) -> None:
     """715: an NFC-e is a normal note (finNFe=1): no complementary, adjustment or return NFC-e."""
@@ -173,7 +165,7 @@ def w16_30_limit(ctx: NFeContext) -> None:
 
 NFCE_RULES = (
     b06_10_uf_accepts_nfce, b06_40_nfce_service_model, b09_40_issued_late, b09_40_offline_refused_late,
-    b11a_10_internal_only, b22_scan, b22_70_svc, b25_20_purpose, b25a_10_final_consumer, b25b_20_presence,
+    b11a_10_internal_only, b22_scan, b25_20_purpose, b25a_10_final_consumer, b25b_20_presence,
     e16a_10_non_contributor, i04_10_homologation_item, i08_150_cfop, w16_30_limit,
 )
 

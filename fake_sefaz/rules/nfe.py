@@ -41,7 +41,8 @@ class NFeContext:
     sig: signature.SignatureParts | None = None
     signer: SignerInfo | None = None
     notes: dict = field(default_factory=dict)
-    path: str = ""  # URL path of the request: the NFC-e rules read its role words (nfce, svc, scan)
+    path: str = ""  # URL path of the request: the NFC-e rules read its role words (nfce, scan)
+    svc: str | None = None  # the contingency authorizer that received the note (SVC-AN, SVC-RS), None: the UF's own
 
     @cached_property
     def signed(self) -> sigrules.Signed:
@@ -181,10 +182,24 @@ def gc01_issued_after_receipt(ctx: NFeContext) -> None:
         raise Rejection(703)
 
 
+# B09-20 exceção 2: an NF-e issued in contingency (FS-IA 2, EPEC 4, FS-DA 5) and transmitted late is authorized
+# "fora de prazo" (150) where the UF allows it (setting late_contingency_authorize); rules/contingency.py answers it.
+LATE_CONTINGENCY = frozenset({"2", "4", "5"})
+
+
+def issued_too_long_ago(ctx: NFeContext) -> bool:
+    return parse_dh(ctx.doc.dhEmi) < ctx.now - timedelta(days=ctx.settings.emission_max_age_days)
+
+
+def late_contingency_allowed(ctx: NFeContext) -> bool:
+    return ctx.doc.mod == "55" and ctx.doc.tpEmis in LATE_CONTINGENCY and ctx.settings.late_contingency_authorize
+
+
 @rule("GC02", 228)
 def gc02_issued_too_long_ago(ctx: NFeContext) -> None:
-    """228: dhEmi may not be older than emission_max_age_days (30 days by default)."""
-    if parse_dh(ctx.doc.dhEmi) < ctx.now - timedelta(days=ctx.settings.emission_max_age_days):
+    """228: dhEmi may not be older than emission_max_age_days (30 days by default; MOC B09-20), except a late
+    contingency NF-e where the UF authorizes it fora de prazo (exceção 2, 150 at the end of the pipeline)."""
+    if issued_too_long_ago(ctx) and not late_contingency_allowed(ctx):
         raise Rejection(228)
 
 

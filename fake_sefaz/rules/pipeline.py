@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fake_sefaz.rules.arithmetic import ARITHMETIC_RULES
 from fake_sefaz.rules.cfop import CFOP_RULES
-from fake_sefaz.rules.contingency import CONTINGENCY_RULES
+from fake_sefaz.rules.contingency import CONTINGENCY_OUTCOME_RULES, CONTINGENCY_RULES
 from fake_sefaz.rules.gtin import GTIN_RULES
 from fake_sefaz.rules.ibscbs import IBSCBS_RULES
 from fake_sefaz.rules.identification import IDENTIFICATION_RULES
@@ -50,4 +50,5 @@ NFE_PIPELINE: tuple = (
     # Outcomes that are authorizations, not rejections (150 for a late offline NFC-e): LAST, since the first
     # "failure" decides the answer and a denial outranks a late authorization.
     *NFCE_OUTCOME_RULES,
+    *CONTINGENCY_OUTCOME_RULES,
 )

@@ -7,7 +7,7 @@ object with these methods (an in-memory one is enough): no server, no database.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 if TYPE_CHECKING:
     from fake_sefaz.domain.records import DocumentRecord
@@ -33,6 +33,15 @@ class DocumentReads(Protocol):
     def substitutes_used(self, chNFeRef: str) -> bool: ...
 
     def taxpayers(self, doc: str, uf: str) -> "list[Taxpayer]": ...
+
+    # EPECs the AN holds (store/contingency.py EpecRecord), by key, by number, in a range, pending for an issuer
+    def epec(self, chNFe: str) -> Any: ...
+
+    def epec_by_number(self, tpAmb: int, issuer: str, mod: int, serie: int, nNF: int) -> Any: ...
+
+    def epecs_in_range(self, tpAmb: int, issuer: str, mod: int, serie: int, first: int, last: int) -> list: ...
+
+    def pending_epecs(self, tpAmb: int, issuer: str) -> list: ...
 
 
 class RegistryReads(Protocol):

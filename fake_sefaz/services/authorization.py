@@ -24,11 +24,15 @@ from fake_sefaz.rules.nfe import NFeContext
 from fake_sefaz.rules.registry import LEARNED
 from fake_sefaz.rules.pipeline import NFE_PIPELINE
 from fake_sefaz.store import DocumentRecord, LotRecord, Tx, numbering_key
+from fake_sefaz.rules.epec import AUTHORIZATION_RULES as EPEC_AUTHORIZATION_RULES, EpecMatch
+from fake_sefaz.store import contingency as contingency_store
 from fake_sefaz.store import events as events_store
 from fake_sefaz.store import registry as registry_store
 from fake_sefaz.store.reads import StoreReads, TxReads
 from fake_sefaz.domain.xml import N
-from fake_sefaz.services import Service, national
+from fake_sefaz.domain import contingency
+from fake_sefaz.rules.svc import AUTHORIZATION_GATE
+from fake_sefaz.services import Service, national, svc
 from fake_sefaz.services.context import Request, add, head, ret
 
 @dataclass
@@ -60,7 +64,7 @@ def decide(req: Request, nfe: etree._Element, forced: int | None = None) -> Deci
     if forced is not None:
         return Decision(doc, forced)
     ctx = NFeContext(doc, req.now, req.cUF, req.tpAmb, backend.settings, backend.trust,
-                     reads=StoreReads(backend.store), verifier=backend.verifier, path=req.path)
+                     reads=StoreReads(backend.store), verifier=backend.verifier, path=req.path, svc=req.svc)
     rejection = first_failure(backend.nfe_pipeline, ctx)
     messages = tuple(ctx.notes.get("messages", ()))
     learned = ctx.notes.get(LEARNED)
@@ -102,23 +106,32 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
     def unit(tx: Tx) -> tuple[str, list[etree._Element]]:
         for key in series:
             tx.lock(key)
-        nRec = protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{req.cUF}", 0))
+        # an SVC numbers its receipts and protocols apart, with its authority digit (NT 2013.007 §91-92)
+        authority = contingency.AUTHORITY[req.svc] if req.svc else protocol.AUTHORITY_SEFAZ
+        seq = f"{req.svc}:{req.cUF}" if req.svc else f"{req.cUF}"
+        nRec = protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{seq}", 0), authority if req.svc else 0)
         prots: list[etree._Element] = []
         prot_texts: list[str] = []  # serialized once, for the document row and the lot's items
         for d in decisions:
             cstat, suffix, meaning = d.cstat, d.suffix, d.meaning
             if d.stored:
-                stored = StoredContext(TxReads(tx), d.doc, req.tpAmb)
-                rej = first_failure(STORED_RULES, stored)
+                reads = TxReads(tx)
+                stored = StoredContext(reads, d.doc, req.tpAmb)
+                match = EpecMatch(reads, d.doc, req.tpAmb)
+                rej = first_failure(STORED_RULES, stored) or first_failure(EPEC_AUTHORIZATION_RULES, match)
                 if rej is not None:
                     cstat, suffix, meaning = rej.cstat, rej.suffix, rej.meaning
-                elif stored.cancels_voiding:
+                else:
                     doc = d.doc
-                    events_store.cancel_voiding(tx, req.tpAmb, doc.issuer, int(doc.mod), int(doc.serie), int(doc.nNF))
+                    if stored.cancels_voiding:
+                        events_store.cancel_voiding(tx, req.tpAmb, doc.issuer, int(doc.mod), int(doc.serie),
+                                                    int(doc.nNF))
+                    if match.reconciles:  # the EPEC's NF-e arrived: no longer pending (MOC-VG §3.3.12)
+                        contingency_store.set_epec_state(tx, match.reconciles, contingency_store.RECONCILED)
             if cstat in STORED_OUTCOMES and meaning is None:
                 if d.learned is not None:  # unknown_issuer=regular: the registry learns an issuer it stores
                     registry_store.insert_if_absent(tx, d.learned.row())
-                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
+                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{seq}", year), authority)
                 prot = prot_nfe(req, d.doc, cstat, suffix, nProt, d.messages)
                 prot_text = etree.tostring(prot, encoding="unicode")
                 record_ = DocumentRecord(
@@ -152,7 +165,7 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
     nfes = payload.findall(N + "NFe")
     indSinc = payload.findtext(N + "indSinc") or "0"
     lot = LotContext(payload, nfes, indSinc, req.backend.settings.sync_enabled)
-    rejection = first_failure(LOT_RULES, lot)
+    rejection = first_failure(LOT_RULES, lot) or svc.gate(req, AUTHORIZATION_GATE)
     if rejection is not None:
         return reject(req, rejection)
     decisions = [decide(req, nfe) for nfe in nfes]
@@ -192,5 +205,5 @@ SERVICE = Service(
     name="NFeAutorizacao4", operation="nfeAutorizacaoLote", root="enviNFe", schema="enviNFe", version="4.00",
     wsdl_file="nfeautorizacao4.wsdl", aliases=("nfeautorizacao4", "nfeautorizacao", "autorizacao"),
     handle=handle, reject=reject, codes=(103, 104, 100), is_lot=True,
-    rules=(LOT_RULES, STORED_RULES, NFE_PIPELINE),
+    rules=(LOT_RULES, AUTHORIZATION_GATE, STORED_RULES, EPEC_AUTHORIZATION_RULES, NFE_PIPELINE),
 )

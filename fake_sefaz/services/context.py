@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,11 @@ class Request:
     # The transmitter: the TLS client certificate this request came with, as the trust store read it (None
     # over plain HTTP). Rules that compare the caller with the message (593 of DF-e distribution) read it.
     caller: "SignerInfo | None" = None
+    # The contingency authorizer this request reached ("SVC-AN", "SVC-RS"; None: the UF's normal authorizer or the
+    # AN), from the URL path or, on the hosts SVC shares with SVAN and SVRS, from the payload (issue 16).
+    svc: str | None = None
+    # Placeholders of catalogue texts this request fills ("SEFAZ-XX" -> "SEFAZ-SP" in 113), beside the SVC's name.
+    fill: dict = field(default_factory=dict)
 
     @cached_property
     def dhRecbto(self) -> str:
@@ -43,7 +48,11 @@ class Request:
         return "" if payload is None else (payload.findtext(N + tag) or "")
 
     def motivo(self, cstat: int, suffix: str = "", meaning: str | None = None) -> str:
-        return codes.motivo(cstat, suffix, self.backend.settings.xmotivo_style, meaning)  # type: ignore[arg-type]
+        fill = self.fill
+        if self.svc is not None:  # "SVC-[AN/RS]" in a text names the SVC this request reached (NT 2013.007 §04)
+            fill = {"SVC-[AN/RS]": self.svc, **fill}
+        return codes.motivo(cstat, suffix, self.backend.settings.xmotivo_style, meaning,  # type: ignore[arg-type]
+                            fill=fill)
 
 
 def ret(root: str, versao: str = "4.00") -> etree._Element:

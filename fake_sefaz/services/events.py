@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from fake_sefaz.domain import protocol
+from fake_sefaz.domain import contingency, protocol
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules import events as R
@@ -23,7 +23,8 @@ from fake_sefaz.store.reads import TxReads
 from fake_sefaz.store import CANCELLED, Tx
 from fake_sefaz.store import events as evstore
 from fake_sefaz.domain.xml import N
-from fake_sefaz.services import Service, national
+from fake_sefaz.rules.svc import EVENT_GATE
+from fake_sefaz.services import Service, epec, national, svc
 from fake_sefaz.services.context import Request, add, ret
 
 VERSION = "1.00"
@@ -39,12 +40,15 @@ class Decision:
 def decide(req: Request, evento: etree._Element) -> Decision:
     ctx = R.EventContext(copy.deepcopy(evento), req.now, req.cUF, req.tpAmb, req.backend.settings, req.backend.trust,
                          verifier=req.backend.verifier, schemas=req.backend.schemas)
-    rejection = first_failure(R.EVENT_RULES, ctx)
+    # at an SVC: the cancellation of what it authorized, nothing else (NT 2013.007 §04.3-04.4)
+    rejection = svc.gate(req, EVENT_GATE, ctx.chNFe[34:35], ctx.tpEvento) or first_failure(R.EVENT_RULES, ctx)
+    if rejection is None and ctx.tpEvento == R.EPEC:
+        rejection = epec.check(req, ctx)
     return Decision(ctx) if rejection is None else Decision(ctx, rejection.cstat, rejection.suffix)
 
 
 def ret_evento(req: Request, ctx: R.EventContext, cstat: int, suffix: str = "", nProt: str | None = None,
-               dest: tuple[str, str] | None = None) -> etree._Element:
+               dest: tuple[str, str] | None = None, pending: list[str] | None = None) -> etree._Element:
     el = ret("retEvento", VERSION)
     inf = etree.SubElement(el, N + "infEvento")
     if nProt:
@@ -64,6 +68,8 @@ def ret_evento(req: Request, ctx: R.EventContext, cstat: int, suffix: str = "", 
     add(inf, "dhRegEvento", req.dhRecbto)
     if nProt:
         add(inf, "nProt", nProt)
+    for key in (pending or [])[:50]:  # EPEC's 142: the keys still pending reconciliation (leiauteEPEC chNFePend)
+        add(inf, "chNFePend", key)
     return el
 
 
@@ -85,6 +91,9 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
             if d.cstat:
                 answers.append(ret_evento(req, ctx, d.cstat, d.suffix))
                 continue
+            if ctx.tpEvento == R.EPEC:
+                answers.append(_register_epec(req, tx, ctx, year))
+                continue
             doc = tx.document(ctx.chNFe)
             st = R.EventState(ctx, TxReads(tx), doc, evstore.events_of(tx, ctx.chNFe), evstore.evidence_of(tx, ctx.chNFe))
             rejection = first_failure(R.STATE_RULES, st)
@@ -92,7 +101,11 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
                 answers.append(ret_evento(req, ctx, rejection.cstat, rejection.suffix))
                 continue
             cstat = 155 if st.late else (135 if st.linked else 136)
-            nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
+            if req.svc:  # the SVC's own protocol series, with its authority digit (NT 2013.007 §91-92)
+                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.svc}:{req.cUF}", year),
+                                        contingency.AUTHORITY[req.svc])
+            else:
+                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
             answer = ret_evento(req, ctx, cstat, "", nProt, R.dest_id(st.nfe) if st.linked else None)
             proc_text = etree.tostring(proc_evento(ctx.evento, answer), encoding="unicode")
             evstore.insert_event(tx, evstore.EventRecord(
@@ -113,6 +126,22 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
         return answers
 
     return req.backend.store.run(unit)
+
+
+def _register_epec(req: Request, tx: Tx, ctx: R.EventContext, year: int) -> etree._Element:
+    """An EPEC at the AN: never linked to an NF-e (it is only taken while none exists), so 136 (MOC 7.00 §5.12.4)."""
+    rejection, pending = epec.judge(req, tx, ctx)
+    if rejection is not None:
+        return ret_evento(req, ctx, rejection.cstat, rejection.suffix, pending=pending)
+    nProt = epec.protocol_number(req, tx, year)
+    answer = ret_evento(req, ctx, 136, "", nProt)
+    proc_text = etree.tostring(proc_evento(ctx.evento, answer), encoding="unicode")
+    evstore.insert_event(tx, evstore.EventRecord(
+        chNFe=ctx.chNFe, tpEvento=ctx.tpEvento, nSeqEvento=ctx.nSeqEvento, tpAmb=req.tpAmb, cOrgao=ctx.cOrgao,
+        author=ctx.author, dhEvento=ctx.f("dhEvento"), cStat=136, nProt=nProt, dhRegEvento=req.dhRecbto,
+        received_ts=req.now.timestamp(), detail="", proc_xml=proc_text))
+    epec.record(req, tx, ctx, nProt)
+    return answer
 
 
 def _opening(req: Request, idLote: str, cstat: int, suffix: str = "") -> etree._Element:
@@ -143,5 +172,5 @@ SERVICE = Service(
     name="NFeRecepcaoEvento4", operation="nfeRecepcaoEvento", root="envEvento", schema="envEvento",
     version=VERSION, wsdl_file="recepcaoevento4.wsdl",
     aliases=("nferecepcaoevento4", "recepcaoevento4", "nferecepcaoevento", "recepcaoevento"),
-    handle=handle, reject=reject, codes=(128, 135, 136, 155), rules=(R.EVENT_RULES, R.STATE_RULES),
+    handle=handle, reject=reject, codes=(128, 135, 136, 155), rules=(EVENT_GATE, R.EVENT_RULES, epec.E.EPEC_RULES, epec.E.EPEC_STATE_RULES, R.STATE_RULES),
 )

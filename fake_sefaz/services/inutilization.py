@@ -19,7 +19,8 @@ from fake_sefaz.store.reads import TxReads
 from fake_sefaz.store import Tx, numbering_key
 from fake_sefaz.store import events as evstore
 from fake_sefaz.domain.xml import N
-from fake_sefaz.services import Service
+from fake_sefaz.rules.svc import VOIDING_GATE
+from fake_sefaz.services import Service, svc
 from fake_sefaz.services.context import Request, add, ret
 
 VERSION = "4.00"
@@ -50,7 +51,7 @@ def ret_inut(req: Request, cstat: int, suffix: str = "", inf_req: etree._Element
 def handle(req: Request, payload: etree._Element) -> etree._Element:
     ctx = R.VoidingContext(copy.deepcopy(payload), req.now, req.cUF, req.tpAmb, req.backend.settings, req.backend.trust,
                            verifier=req.backend.verifier)
-    rejection = first_failure(R.VOIDING_RULES, ctx)
+    rejection = svc.gate(req, VOIDING_GATE) or first_failure(R.VOIDING_RULES, ctx)
     if rejection is not None:
         return ret_inut(req, rejection.cstat, rejection.suffix, ctx.inf)
     year = req.now.astimezone(protocol.ufs.tz_of(req.cUF)).year
@@ -83,5 +84,5 @@ def reject(req: Request, rejection: Rejection) -> etree._Element:
 SERVICE = Service(
     name="NFeInutilizacao4", operation="nfeInutilizacaoNF", root="inutNFe", schema="inutNFe", version=VERSION,
     wsdl_file="nfeinutilizacao4.wsdl", aliases=("nfeinutilizacao4", "nfeinutilizacao", "inutilizacao"),
-    handle=handle, reject=reject, codes=(102,), rules=(R.VOIDING_RULES, R.STATE_RULES),
+    handle=handle, reject=reject, codes=(102,), rules=(VOIDING_GATE, R.VOIDING_RULES, R.STATE_RULES),
 )

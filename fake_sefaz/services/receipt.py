@@ -6,7 +6,9 @@ from lxml import etree
 
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.xml import N
-from fake_sefaz.services import Service
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules.svc import RECEIPT_GATE, e02a_receipt_of_an_svc
+from fake_sefaz.services import Service, svc
 from fake_sefaz.services.context import Request, add, ret
 
 
@@ -28,6 +30,10 @@ def handle(req: Request, payload: etree._Element) -> etree._Element:
         return _answer(req, nRec, 252)  # 252: environment of the request differs from this web service
     if nRec[:2] != f"{req.cUF:02d}":
         return _answer(req, nRec, 248)  # 248: the receipt's UF is not this authorizer's
+    authority = nRec[2:3]
+    rejection = svc.gate(req, RECEIPT_GATE, authority) if req.svc else first_failure((e02a_receipt_of_an_svc,), authority)
+    if rejection is not None:
+        return _answer(req, nRec, rejection.cstat, rejection.suffix)
     lot = req.backend.store.read(lambda tx: tx.lot(nRec))
     if lot is None or lot.tpAmb != req.tpAmb:
         return _answer(req, nRec, 106)
@@ -50,5 +56,5 @@ SERVICE = Service(
     name="NFeRetAutorizacao4", operation="nfeRetAutorizacaoLote", root="consReciNFe", schema="consReciNFe",
     version="4.00", wsdl_file="nferetautorizacao4.wsdl",
     aliases=("nferetautorizacao4", "nferetautorizacao", "retautorizacao"),
-    handle=handle, reject=reject, codes=(104, 105, 106, 248, 252),
+    handle=handle, reject=reject, codes=(104, 105, 106, 248, 252), rules=(RECEIPT_GATE, (e02a_receipt_of_an_svc,)),
 )

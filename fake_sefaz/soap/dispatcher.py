@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from lxml import etree
 
-from fake_sefaz.domain import hosts, ufs
+from fake_sefaz.domain import contingency, hosts, ufs
 from fake_sefaz.domain.certificates import SignerInfo
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.xml import Parsers
@@ -57,23 +57,31 @@ class Dispatcher:
         return self._by_root.get(root)
 
     # --- routing helpers
-    def acting(self, path: str, host: str | None = None, payload: etree._Element | None = None) -> tuple[int, int]:
+    def acting(self, path: str, host: str | None = None, payload: etree._Element | None = None,
+               svc: str | None = None) -> tuple[int, int]:
         """(cUF, tpAmb) this request is answered for. A real SEFAZ hostname decides (hosts mode, domain/hosts.py):
         a UF's own host acts as that UF, a virtual or national host for the payload's UF when it serves it; any
-        other host: words of the URL path (/homologacao/SP/...), else the settings."""
+        other host: words of the URL path (/homologacao/SP/...), else the settings. An SVC (svc) acts for the UF
+        its payload names, as the virtual authorizers do."""
         settings = self.backend.settings
+        asked = payload_uf(payload)
+        if svc is not None and asked not in (None, ufs.AMBIENTE_NACIONAL):
+            default_uf = asked
+        else:
+            default_uf = settings.cUF
         real = hosts.host_of(host)
         if real is not None:
+            if svc is not None:
+                return default_uf, real.tpAmb
             if real.authorizer in ufs.SIGLAS:
                 return ufs.SIGLAS[real.authorizer], real.tpAmb
             served = hosts.VIRTUAL_SERVES.get(real.authorizer)
-            asked = payload_uf(payload)
             if served is None:  # the national hosts: the Ambiente Nacional (cOrgao 91)
                 return ufs.AMBIENTE_NACIONAL, real.tpAmb
             if asked is not None and ufs.sigla_of(asked) in served:
                 return asked, real.tpAmb
             return ufs.SIGLAS[served[0]], real.tpAmb  # a UF it does not serve: the message rules answer 226
-        cUF, tpAmb = settings.cUF, settings.tpAmb
+        cUF, tpAmb = default_uf, settings.tpAmb
         for word in path.split("/"):
             w = word.lower()
             if w in ENV_WORDS:
@@ -83,6 +91,41 @@ class Dispatcher:
             elif word.upper() == "AN":  # /homologacao/AN/NFeDistribuicaoDFe: the Ambiente Nacional
                 cUF = ufs.AMBIENTE_NACIONAL
         return cUF, tpAmb
+
+    def svc_of(self, path: str, host: str | None, payload: etree._Element | None) -> str | None:
+        """The contingency authorizer a request reached, or None (a UF's normal authorizer, a virtual one, the AN).
+
+        Our paths name it (/homologacao/SVC-AN/...; plain /svc/ is the SVC of the payload's UF). The real SVC
+        hosts are shared with SVAN and SVRS (reference §2.2): there the payload decides - a note, key or receipt
+        of the SVC's emission type, or a UF the virtual authorizer does not serve but the SVC does; the legacy
+        *.svc.fazenda.gov.br names are SVC-AN's alone."""
+        real = hosts.host_of(host)
+        if real is not None:
+            if real.name in hosts.LEGACY_SVC_AN:
+                return contingency.SVC_AN
+            shared = hosts.SVC_SHARING.get(real.authorizer)
+            if shared is None:
+                return None
+            if payload_svc(payload) == shared:
+                return shared
+            asked = payload_uf(payload)
+            sigla = ufs.sigla_of(asked) if asked in ufs.CODES else None
+            if sigla and sigla not in hosts.VIRTUAL_SERVES[real.authorizer] and contingency.uf_served(shared, sigla):
+                return shared
+            return None
+        for word in path.split("/"):
+            w = word.lower()
+            if w in contingency.PATH_WORDS:
+                named = contingency.PATH_WORDS[w]
+                if named is not None:
+                    return named
+                asked = payload_uf(payload)
+                by_type = payload_svc(payload)
+                if by_type is not None:
+                    return by_type
+                uf = ufs.sigla_of(asked) if asked in ufs.CODES else self.backend.settings.uf
+                return contingency.SVC_OF.get(uf, contingency.SVC_AN)
+        return None
 
     def wsdl(self, path: str, address: str) -> Answer | None:
         service = by_path(self.services, path)
@@ -114,7 +157,9 @@ class Dispatcher:
                                 max_data_bytes=self.backend.settings.max_message_bytes)
         except codec.SoapFault as fault:
             return Answer(fault.http_status, codec.CONTENT_TYPES[fault.version], codec.fault(fault))
-        cUF, tpAmb = self.acting(path, (headers or {}).get("host"), soap.payload)
+        host = (headers or {}).get("host")
+        svc = self.svc_of(path, host, soap.payload)
+        cUF, tpAmb = self.acting(path, host, soap.payload, svc)
         service = self._by_root.get(etree.QName(soap.payload).localname) if soap.payload is not None else None
         if service is None:
             service = by_hint(self.services, soap.hints, soap.wrapper_ns) or by_path(self.services, path)
@@ -124,7 +169,7 @@ class Dispatcher:
                 reason = str(soap.payload_error)
             fault = codec.SoapFault(reason, soap.version)
             return Answer(400, codec.CONTENT_TYPES[soap.version], codec.fault(fault))
-        req = Request(self.backend, self.backend.clock.now(), cUF, tpAmb, soap, request_id, path, caller=caller)
+        req = Request(self.backend, self.backend.clock.now(), cUF, tpAmb, soap, request_id, path, caller=caller, svc=svc)
         delay_s, drop = 0.0, ""
         if refused is not None:  # tls_client_errors=cstat: group A answers inside the service's own return
             if refused.cstat == 282 and service.root == "distDFeInt":
@@ -187,6 +232,20 @@ def payload_uf(payload: etree._Element | None) -> int | None:
             if text.upper() in ufs.SIGLAS:
                 return ufs.SIGLAS[text.upper()]
     return None
+
+
+def payload_svc(payload: etree._Element | None) -> str | None:
+    """The SVC a message's emission type points at: tpEmis 6/7 of a note, the 35th digit of a key, the authority
+    digit of a receipt (NT 2013.007 §91: 6 SVC-AN, 7 SVC-RS). None for anything else."""
+    if payload is None:
+        return None
+    n = "{http://www.portalfiscal.inf.br/nfe}"
+    tp = payload.findtext(f"{n}NFe/{n}infNFe/{n}ide/{n}tpEmis")
+    if tp is None:
+        key = (payload.findtext(f"{n}chNFe") or payload.findtext(f"{n}evento/{n}infEvento/{n}chNFe") or "").strip()
+        nRec = (payload.findtext(f"{n}nRec") or "").strip()
+        tp = key[34] if len(key) == 44 else (nRec[2] if len(nRec) == 15 else None)
+    return contingency.SVC_OF_TP_EMIS.get((tp or "").strip())
 
 
 # What IIS answers a request whose client certificate it does not accept (SP, BA, SVRS: reference §1.3)

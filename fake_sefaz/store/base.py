@@ -44,7 +44,7 @@ SCHEMA_SQL = [
 
 # Tables of later features live beside their functions (store/<feature>.py exposing DDL = [...]); this is the
 # one list of those modules. Their functions take a Tx and use tx.execute with '?' placeholders.
-FEATURE_MODULES: tuple[str, ...] = ("events", "csc", "faults", "registry", "portal", "national")
+FEATURE_MODULES: tuple[str, ...] = ("events", "csc", "faults", "registry", "portal", "national", "contingency")
 
 
 def all_ddl() -> list[str]:

@@ -173,6 +173,11 @@ def list_states(tx: Tx) -> list[ServiceState]:
     return [ServiceState(*r) for r in rows]
 
 
+def delete_state(tx: Tx, cUF: int, service: str) -> None:
+    tx.execute("DELETE FROM service_states WHERE cUF = ? AND service = ?", (cUF, service))
+    bump(tx)
+
+
 def clear_states(tx: Tx) -> None:
     tx.execute("DELETE FROM service_states")
     bump(tx)
@@ -284,9 +289,9 @@ def release(tx: Tx, issuer: str | None = None, service: str | None = None) -> in
 
 
 def clear_faults(tx: Tx) -> None:
-    """Every fault off (rules, service states, latency, 656 override, blocks, counters, held receipts); the
-    documents and the clock are kept."""
-    for table in ("fault_rules", "service_states", "lot_polls", "usage_counters", "usage_blocks"):
+    """Every fault off (rules, service states, latency, 656 override, blocks, counters, held receipts, the SVC
+    activation windows of the contingency flips); the documents (EPECs included) and the clock are kept."""
+    for table in ("fault_rules", "service_states", "lot_polls", "usage_counters", "usage_blocks", "svc_activations"):
         tx.execute(f"DELETE FROM {table}")
     for name in ("latency", "consumption"):
         kv_delete(tx, name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from fake_sefaz.domain.taxpayers import Taxpayer
+from fake_sefaz.store import contingency as cstore
 from fake_sefaz.store import csc
 from fake_sefaz.store import events as evstore
 from fake_sefaz.store import registry as sql
@@ -46,6 +47,18 @@ class TxReads:
 
     def taxpayers(self, doc: str, uf: str) -> list[Taxpayer]:
         return [Taxpayer.from_row(r) for r in sql.by_doc(self._tx, doc, uf)]
+
+    def epec(self, chNFe: str) -> "cstore.EpecRecord | None":
+        return cstore.epec(self._tx, chNFe)
+
+    def epec_by_number(self, tpAmb: int, issuer: str, mod: int, serie: int, nNF: int) -> "cstore.EpecRecord | None":
+        return cstore.epec_by_number(self._tx, tpAmb, issuer, mod, serie, nNF)
+
+    def epecs_in_range(self, tpAmb: int, issuer: str, mod: int, serie: int, first: int, last: int) -> list:
+        return cstore.epecs_in_range(self._tx, tpAmb, issuer, mod, serie, first, last)
+
+    def pending_epecs(self, tpAmb: int, issuer: str) -> list:
+        return cstore.pending_epecs(self._tx, tpAmb, issuer)
 
 
 class StoreReads:

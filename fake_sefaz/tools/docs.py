@@ -72,9 +72,37 @@ def _rule_groups() -> dict[str, str]:
     from fake_sefaz.rules.distribution import DIST_RULES
     from fake_sefaz.rules.transmitter import TRANSMITTER_RULES
 
+    from fake_sefaz.rules import epec
+    from fake_sefaz.rules.contingency import CONTINGENCY_OUTCOME_RULES
+    from fake_sefaz.rules.svc import SVC_RULES
+
     return {"identification": rules_table(IDENTIFICATION_RULES), "cfop": rules_table(CFOP_RULES),
             "gtin": rules_table(GTIN_RULES), "transmitter": rules_table(TRANSMITTER_RULES), "hosts": hosts_table(),
-            "distribution": rules_table(DIST_RULES), "contingency": rules_table(CONTINGENCY_RULES)}
+            "distribution": rules_table(DIST_RULES), "contingency": rules_table(CONTINGENCY_RULES),
+            "svc": rules_table(SVC_RULES), "epec": rules_table(epec.EPEC_RULES + epec.EPEC_STATE_RULES),
+            "epec-authorizer": rules_table(epec.AUTHORIZATION_RULES),
+            "late": rules_table(CONTINGENCY_OUTCOME_RULES), "emission-types": emission_types_table(),
+            "svc-map": svc_map_table()}
+
+
+def emission_types_table() -> str:
+    """tpEmis values and where each note goes (domain/contingency.py EMISSION_TYPES)."""
+    from fake_sefaz.domain.contingency import EMISSION_TYPES
+
+    rows = ["| tpEmis | Emission type | Authorized here by | Later |", "|---|---|---|---|"]
+    rows += [f"| {tp} | {name} | {where} | {later} |" for tp, (name, where, later) in EMISSION_TYPES.items()]
+    return "\n".join(rows)
+
+
+def svc_map_table() -> str:
+    """Which SVC each UF falls back to (domain/contingency.py SVC_OF, reference §2.1)."""
+    from fake_sefaz.domain import contingency
+
+    rows = ["| SVC | tpEmis | nRec/nProt authority digit | UFs |", "|---|---|---|---|"]
+    for svc in (contingency.SVC_AN, contingency.SVC_RS):
+        rows.append(f"| {svc} | {contingency.TP_EMIS[svc]} | {contingency.AUTHORITY[svc]} | "
+                    f"{', '.join(contingency.ufs_of(svc))} |")
+    return "\n".join(rows)
 
 
 def hosts_table() -> str:
@@ -97,7 +125,7 @@ def hosts_table() -> str:
     return "\n".join(rows)
 
 
-FEATURE_ORDER = ("cli", "transport", "national", "events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
+FEATURE_ORDER = ("cli", "transport", "national", "contingency", "events", "registry", "nfce", "content", "tax-reform", "faults", "scenarios", "perf")
 
 
 def features() -> str:

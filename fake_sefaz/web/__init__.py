@@ -32,6 +32,7 @@ WEB_MODULES: tuple[str, ...] = (
     "admin_faults",
     "admin_taxpayers",
     "admin_national",
+    "admin_contingency",
     "openapi",  # /admin/openapi.json, assembled from each module's OPENAPI_PATHS / OPENAPI_COMPONENTS
 )
 

@@ -53,7 +53,7 @@ ALIASES = {"prot": "protNFe/infProt", "rec": "infRec", "ev": "retEvento/infEvent
 # event type names a scenario may use instead of the tpEvento code
 EVENT_TYPES = {"cce": "110110", "cancel": "110111", "subst": "110112", "confirmation": "210200",
                "awareness": "210210", "unknown": "210220", "not-performed": "210240", "actor": "110150",
-               "delivery": "110130", "delivery-cancel": "110131"}
+               "delivery": "110130", "delivery-cancel": "110131", "epec": "110140"}
 RECIPIENT_EVENTS = {"210200", "210210", "210220", "210240"}
 EXPAND = re.compile(r"\$\{([\w-]+)\.(key|nProt|nNF|serie|cnpj|cpf|ie)\}")
 ROOT_OF = {svc.lower(): root for root, (svc, _) in OPERATIONS.items()}
@@ -290,8 +290,8 @@ class Play:
         return datetime.now(timezone.utc) + self.offset
 
     def party(self, name: str | None) -> dict[str, str]:
-        """A taxpayer of this scenario, drawn once per scenario run: a PKI identity (its certificate's CNPJ, a
-        random CPF and a random valid IE of the target's UF: the IE its NF-e carry in this scenario) or any other
+        """A taxpayer of this scenario, drawn once per scenario run: a PKI identity (its certificate's CNPJ, its
+        e-CPF's CPF or a random one, and a random valid IE of the target's UF: the IE its NF-e carry in this scenario) or any other
         name, a made-up taxpayer (random valid CNPJ, CPF and IE). Fresh numbers per run keep scenarios from
         meeting each other's registrations on one persistent server."""
         if name in (None, "default"):
@@ -299,8 +299,10 @@ class Play:
         if name not in self.parties:
             rng = random.Random()
             known = name == "certificate" or name in self.t.pki.names
+            # an e-CPF identity's CPF is its certificate's (a CPF issuer signs with it, F03A)
+            cpf = (self.t.identity(name).cpf if known else None) or random_cpf(rng)
             self.parties[name] = {"cnpj": self.t.identity(name).cnpj if known else random_cnpj(rng),
-                                  "cpf": random_cpf(rng), "ie": ie_rules.generate(self.t.uf, rng)}
+                                  "cpf": cpf, "ie": ie_rules.generate(self.t.uf, rng)}
         return self.parties[name]
 
     def expand(self, value: Any) -> Any:
@@ -584,6 +586,9 @@ class Play:
             det = builders.actor_det(self.party(str(spec.get("party", "actor")))["cnpj"] if "doc" not in spec
                                      else str(spec["doc"]), tpAutor=int(spec.get("tpAutor", 1)),
                                      cOrgaoAutor=int(spec.get("cOrgaoAutor", self.t.cUF)))
+        elif tp == "110140":  # EPEC: the detEvento declares what the built note `of` (tpEmis 4) carries
+            det = builders.epec_det(self.docs[str(spec.get("of", "nfe"))],
+                                    cOrgaoAutor=int(spec["cOrgaoAutor"]) if "cOrgaoAutor" in spec else None)
         elif tp in builders.DESC_MDE:
             det = builders.mde_det(tp)
             if "xJust" in spec:  # 210240's justification as given; null leaves it out (595)

@@ -58,7 +58,8 @@ Every authorization answered (100/150) is remembered: events quote it.
     - event: {of: nfe, type: awareness, author: outro, cOrgao: 91}
 
   type: cancel 110111, cce 110110, subst 110112, confirmation 210200, awareness 210210, unknown 210220,
-  not-performed 210240, or any tpEvento code. Overrides: author (identity name or digits), sign (identity, false),
+  not-performed 210240, actor 110150, delivery 110130, delivery-cancel 110131, epec 110140 (its detEvento declares
+  what the built note `of`, tpEmis 4, carries; cOrgaoAutor overrides), or any tpEvento code. Overrides: author (identity name or digits), sign (identity, false),
   nSeq, cOrgao, tpAmb, verEvento, Id, nProt (default: the remembered protocol of `of`), xJust, xCorrecao,
   dhEvento (literal) or dhEvento_offset (from the server clock), edit/after_sign (paths from <evento>).
 
