@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from fake_sefaz.domain import ie as ie_rules
 from fake_sefaz.domain import keys, ufs
+from fake_sefaz.domain import taxpayers as reg
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.protocol import parse_dh
 from fake_sefaz.domain.xml import N
@@ -23,6 +24,7 @@ from fake_sefaz.rules import rule
 
 if TYPE_CHECKING:
     from fake_sefaz.domain.nfe import NFeView
+    from fake_sefaz.rules.ports import RegistryReads
     from fake_sefaz.rules.events import EventContext
     from fake_sefaz.rules.ports import DocumentReads
 
@@ -58,6 +60,11 @@ class EpecContext:
     limits: dict[str, Decimal]  # vNF, vICMS, vST -> the parametrizable limits (*3)
     refused_ufs: tuple[str, ...]  # UFs whose SEFAZ does not take EPEC (2P10-20)
     max_age: timedelta  # P23-20
+    # The CCC (groups 1P25 and 6P31): the taxpayer registry of every UF, read-only; None judges nothing.
+    reads: "RegistryReads | None" = None
+    unknown_issuer: str = "regular"  # settings.unknown_issuer: an issuer the registry lacks is taken as regular
+    unknown_recipient_ie: str = "accept"  # settings.unknown_recipient_ie
+    suspension_days: int = 0  # settings.suspension_days (irregularity of a suspended registration)
 
     @property
     def key(self) -> keys.AccessKey:
@@ -231,12 +238,149 @@ def p34_10_vst_limit(ctx: EpecContext) -> None:
         raise Rejection(418)
 
 
+# --- The CCC: issuer (1P25) and recipient (6P31, NT 2019.001); "the EPEC never denies, it rejects" (note *5) -------
+
+def _issuer_uf(ctx: EpecContext) -> str | None:
+    cuf = int(ctx.key.cUF) if ctx.key.cUF.isdigit() else 0
+    return ufs.sigla_of(cuf) if cuf in ufs.CODES else None
+
+
+def _issuer_doc(ctx: EpecContext) -> str:
+    issuer = ctx.key.issuer
+    return issuer[3:] if ctx.ev.author_cpf else issuer  # a CPF issuer is zero-padded to 14 in the key
+
+
+def _registrations(ctx: EpecContext, kind: str, value: str | None, uf: str | None) -> "list[reg.Taxpayer]":
+    if ctx.reads is None or not value or not uf:
+        return []
+    return ctx.reads.registrations(kind, value, uf)
+
+
+def _today(ctx: EpecContext, uf: str):
+    return reg.local_today(ctx.ev.now, uf)
+
+
+@rule("1P25-10", 230)
+def p1_25_10_issuer_ie_registered(ctx: EpecContext) -> None:
+    """230: the issuer's IE is not in the CCC of its UF (with unknown_issuer=reject; by default an issuer the
+    registry lacks is taken as regular, as in the authorization)."""
+    uf = _issuer_uf(ctx)
+    if ctx.reads is not None and uf and ctx.unknown_issuer == "reject" and \
+            not _registrations(ctx, "IE", ctx.det("IE"), uf):
+        raise Rejection(230)
+
+
+@rule("1P25-20", 231)
+def p1_25_20_issuer_ie_of_document(ctx: EpecContext) -> None:
+    """231: the CCC knows the issuer's IE, and none of its registrations is the issuer's CNPJ/CPF (registrations
+    learned automatically from earlier notes never contradict)."""
+    regs = _registrations(ctx, "IE", ctx.det("IE"), _issuer_uf(ctx))
+    if regs and all(t.doc != _issuer_doc(ctx) for t in regs) and \
+            not (ctx.unknown_issuer != "reject" and all(t.source == "auto" for t in regs)):
+        raise Rejection(231)
+
+
+@rule("1P25-30", 203)
+def p1_25_30_issuer_enabled(ctx: EpecContext) -> None:
+    """203: the issuer's registration is not enabled, or not accredited for NF-e."""
+    uf = _issuer_uf(ctx)
+    mine = [t for t in _registrations(ctx, "IE", ctx.det("IE"), uf) if t.doc == _issuer_doc(ctx)]
+    if mine and uf:
+        today = _today(ctx, uf)
+        if mine[0].situation_on(today) == reg.NOT_ENABLED or not mine[0].accredited(55, today):
+            raise Rejection(203)
+
+
+def _dest(ctx: EpecContext) -> tuple[str | None, str | None, str | None]:
+    """(UF, CNPJ or CPF, IE) of the recipient the EPEC declares; UF None abroad."""
+    uf = ctx.det("dest/UF")
+    return (None if uf == "EX" or uf not in ufs.SIGLAS else uf,
+            ctx.det("dest/CNPJ") or ctx.det("dest/CPF"), ctx.det("dest/IE"))
+
+
+@rule("6P31-10", 233)
+def p6_31_10_dest_ie_registered(ctx: EpecContext) -> None:
+    """233: the recipient's IE is not in the CCC of its UF (with unknown_recipient_ie=reject)."""
+    uf, _doc, ie = _dest(ctx)
+    if ctx.reads is not None and uf and ie and ctx.unknown_recipient_ie == "reject" and \
+            not _registrations(ctx, "IE", ie, uf):
+        raise Rejection(233)
+
+
+def _dest_ie_of_someone_else(ctx: EpecContext, length: int) -> bool:
+    uf, doc, ie = _dest(ctx)
+    if not (uf and ie and doc and len(doc) == length):
+        return False
+    regs = _registrations(ctx, "IE", ie, uf)
+    return bool(regs) and all(t.doc != doc for t in regs)
+
+
+@rule("6P31-20", 234)
+def p6_31_20_dest_ie_of_cnpj(ctx: EpecContext) -> None:
+    """234: the recipient's IE belongs, in the CCC, to another CNPJ."""
+    if _dest_ie_of_someone_else(ctx, 14):
+        raise Rejection(234)
+
+
+@rule("6P31-30", 624)
+def p6_31_30_dest_ie_of_cpf(ctx: EpecContext) -> None:
+    """624: the recipient's IE belongs, in the CCC, to another CPF."""
+    if _dest_ie_of_someone_else(ctx, 11):
+        raise Rejection(624)
+
+
+def _dest_registrations(ctx: EpecContext) -> "list[reg.Taxpayer]":
+    uf, doc, ie = _dest(ctx)
+    if not (uf and doc):
+        return []
+    if ie:
+        same = [t for t in _registrations(ctx, "IE", ie, uf) if t.doc == doc]
+        if same:
+            return same
+    return _registrations(ctx, "doc", doc, uf)
+
+
+@rule("6P31-40", 302)
+def p6_31_40_dest_irregular(ctx: EpecContext) -> None:
+    """302 as a rejection: every registration of the recipient in its UF is irregular."""
+    regs = _dest_registrations(ctx)
+    if regs:
+        today = _today(ctx, regs[0].uf)
+        if all(t.irregularity(today, suspension_days=ctx.suspension_days) for t in regs):
+            raise Rejection(302, meaning="5E17-40")
+
+
+@rule("6P31-50", 232)
+def p6_31_50_dest_ie_missing(ctx: EpecContext) -> None:
+    """232: no recipient IE for a CNPJ the CCC knows with an active IE in its UF."""
+    uf, doc, ie = _dest(ctx)
+    if uf and doc and len(doc) == 14 and not ie:
+        today = _today(ctx, uf)
+        if any(t.ie and t.situation_on(today) == reg.ACTIVE for t in _registrations(ctx, "doc", doc, uf)):
+            raise Rejection(232)
+
+
+@rule("6P31-60", 303)
+def p6_31_60_dest_not_enabled(ctx: EpecContext) -> None:
+    """303 as a rejection: the recipient's registrations in its UF are not enabled to operate."""
+    regs = _dest_registrations(ctx)
+    if regs:
+        today = _today(ctx, regs[0].uf)
+        if all(t.situation_on(today) == reg.NOT_ENABLED for t in regs):
+            raise Rejection(303, meaning="5E17-60")
+
+
+CCC_RULES = (p1_25_10_issuer_ie_registered, p1_25_20_issuer_ie_of_document, p1_25_30_issuer_enabled,
+             p6_31_10_dest_ie_registered, p6_31_20_dest_ie_of_cnpj, p6_31_30_dest_ie_of_cpf, p6_31_40_dest_irregular,
+             p6_31_50_dest_ie_missing, p6_31_60_dest_not_enabled)
+
+
 EPEC_RULES = (
     p11_21_cpf_series, p12_32_series, p12_50_key_emission_type, p15_10_single_sequence, p20_10_author_organ,
     p23_10_issued_after_receipt, p23_20_issued_too_long_ago, p23_30_event_after_issue, p23_40_key_month,
     p25_10_issuer_ie_given, p25_20_issuer_ie_valid, p28_10_dest_cnpj, p29_10_dest_cpf, p30_10_foreign_needs_id,
     p30_20_interstate_needs_document, p31_10_no_ie_abroad, p31_20_dest_ie_valid, p32_10_vnf_limit,
-    p33_10_vicms_limit, p34_10_vst_limit, p2_10_20_uf_takes_epec,
+    p33_10_vicms_limit, p34_10_vst_limit, *CCC_RULES, p2_10_20_uf_takes_epec,
 )
 
 

@@ -16,7 +16,7 @@ from fake_sefaz.rules import epec as E
 from fake_sefaz.rules.events import EventContext
 from fake_sefaz.services.context import Request
 from fake_sefaz.store import contingency as cstore
-from fake_sefaz.store.reads import TxReads
+from fake_sefaz.store.reads import StoreReads, TxReads
 
 # The AN's EPEC protocols: authority 8 and organ 91 ("891" + year + sequence; reference §5.3).
 AUTHORITY_AN_EPEC = 8
@@ -27,8 +27,10 @@ def check(req: Request, ctx: EventContext) -> Rejection | None:
     st = req.backend.settings
     limits = {name: Decimal(v) for name, v in (("vNF", st.epec_limit_vnf), ("vICMS", st.epec_limit_vicms),
                                                ("vST", st.epec_limit_vst)) if v}
-    return first_failure(E.EPEC_RULES, E.EpecContext(ctx, limits, tuple(st.epec_refused_ufs),
-                                                      timedelta(hours=st.epec_max_age_h)))
+    return first_failure(E.EPEC_RULES, E.EpecContext(
+        ctx, limits, tuple(st.epec_refused_ufs), timedelta(hours=st.epec_max_age_h), reads=StoreReads(req.backend.store),
+        unknown_issuer=st.unknown_issuer, unknown_recipient_ie=st.unknown_recipient_ie,
+        suspension_days=st.suspension_days))
 
 
 def judge(req: Request, tx, ctx: EventContext) -> tuple[Rejection | None, list[str]]:

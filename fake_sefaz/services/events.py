@@ -35,6 +35,7 @@ class Decision:
     ctx: R.EventContext
     cstat: int = 0  # 0: passed the stateless rules
     suffix: str = ""
+    meaning: str | None = None  # a reused code's other text (codes.MEANINGS): the EPEC's 302/303 rejections
 
 
 def decide(req: Request, evento: etree._Element) -> Decision:
@@ -44,11 +45,12 @@ def decide(req: Request, evento: etree._Element) -> Decision:
     rejection = svc.gate(req, EVENT_GATE, ctx.chNFe[34:35], ctx.tpEvento) or first_failure(R.EVENT_RULES, ctx)
     if rejection is None and ctx.tpEvento == R.EPEC:
         rejection = epec.check(req, ctx)
-    return Decision(ctx) if rejection is None else Decision(ctx, rejection.cstat, rejection.suffix)
+    return Decision(ctx) if rejection is None else Decision(ctx, rejection.cstat, rejection.suffix, rejection.meaning)
 
 
 def ret_evento(req: Request, ctx: R.EventContext, cstat: int, suffix: str = "", nProt: str | None = None,
-               dest: tuple[str, str] | None = None, pending: list[str] | None = None) -> etree._Element:
+               dest: tuple[str, str] | None = None, pending: list[str] | None = None,
+               meaning: str | None = None) -> etree._Element:
     el = ret("retEvento", VERSION)
     inf = etree.SubElement(el, N + "infEvento")
     if nProt:
@@ -57,7 +59,7 @@ def ret_evento(req: Request, ctx: R.EventContext, cstat: int, suffix: str = "", 
     add(inf, "verAplic", req.backend.settings.ver_aplic)
     add(inf, "cOrgao", ctx.f("cOrgao") or req.cUF)
     add(inf, "cStat", cstat)
-    add(inf, "xMotivo", req.motivo(cstat, suffix))
+    add(inf, "xMotivo", req.motivo(cstat, suffix, meaning))
     add(inf, "chNFe", ctx.chNFe)
     add(inf, "tpEvento", ctx.tpEvento)
     if nProt:
@@ -89,7 +91,7 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
         for d in decisions:
             ctx = d.ctx
             if d.cstat:
-                answers.append(ret_evento(req, ctx, d.cstat, d.suffix))
+                answers.append(ret_evento(req, ctx, d.cstat, d.suffix, meaning=d.meaning))
                 continue
             if ctx.tpEvento == R.EPEC:
                 answers.append(_register_epec(req, tx, ctx, year))
