@@ -278,6 +278,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
                        soak_seconds=args.soak_seconds, soak_rate=args.soak_rate)
     text = json.dumps(report, indent=2)
     print(text if args.verbose else json.dumps(_bench_summary(report), indent=2))
+    if report.get("in_process", {}).get("budgets"):
+        from fake_sefaz.tools.bench import budget_table
+
+        print("\nStages against their own primitives (issue 18 targets):\n" + budget_table(report["in_process"]["budgets"]))
     return 0
 
 
@@ -290,6 +294,7 @@ def _bench_summary(report: dict) -> dict:
                           "stages_median_us": {k: v["median_us"] for k, v in ip.get("stages", {}).items()},
                           "primitives_median_us": {k: v["median_us"] for k, v in ip.get("primitives", {}).items()},
                           "pipeline_over_primitives": ip.get("pipeline_over_primitives"),
+                          "budgets": ip.get("budgets"),
                           "errors": ip.get("pipeline", {}).get("errors"), "targets": ip.get("targets")}}
     http = report.get("http")
     if http:

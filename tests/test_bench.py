@@ -33,7 +33,14 @@ def test_in_process_part_is_complete_and_every_document_authorized(report):
                                      "certificate_parse", "store_commit"}
     assert all(v["n"] > 0 and v["median_us"] > 0 for v in ip["primitives"].values())
     assert ip["pipeline_over_primitives"] > 0 and set(ip["targets"]) == {
-        "pipeline_at_most_1_5x_primitives", "at_least_700_per_second_one_core"}
+        "message_rules_at_most_2x_primitives", "certificate_at_most_2x_primitives", "signature_at_most_2x_primitives",
+        "store_at_most_2x_primitives", "nfe_rules_at_most_1_5us_a_rule", "at_least_1000_per_second_one_core"}
+    # each stage beside its own primitives of the same run (issue 18), and the rules' cost per rule
+    budgets = ip["budgets"]
+    assert budgets["signature"]["primitives"] == ["c14n_sha1_infNFe", "rsa_verify"]
+    base = ip["primitives"]["c14n_sha1_infNFe"]["median_us"] + ip["primitives"]["rsa_verify"]["median_us"]
+    assert budgets["signature"]["ratio"] == pytest.approx(ip["stages"]["signature"]["median_us"] / base, abs=0.01)
+    assert budgets["nfe_rules"]["rules"] > 100 and budgets["nfe_rules"]["us_per_rule"] > 0
     assert 6000 < ip["document_bytes_median"] < 8500  # the ~7 KB NF-e the targets speak of
 
 
@@ -56,6 +63,10 @@ def test_report_and_chart_are_written(report):
     assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = _bench_summary(r)
     assert summary["in_process"]["authorizations_per_second"] and summary["http"]["authorization"]
+    from fake_sefaz.tools.bench import budget_table
+
+    table = budget_table(r["in_process"]["budgets"]).splitlines()
+    assert table[0].startswith("| stage | median µs | its primitives") and len(table) == 2 + 6
 
 
 def test_a_corpus_serves_every_part(pki, tmp_path):
