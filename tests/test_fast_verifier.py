@@ -112,6 +112,30 @@ def test_the_signed_element_is_cut_out_of_its_document_c14n_exactly(vectors):
         assert signature._c14n_from_root(target) is None
 
 
+def test_signed_info_is_cut_out_of_the_same_c14n_exactly(vectors):
+    """Issue 18: SignedInfo comes out of the one C14N of the document too (_c14n_cuts), equal to its C14N as apex,
+    on every vector (NF-e, event, inutilização); a Signature with an attribute, an extra namespace or a sibling
+    after it declines (the round trip is taken)."""
+    fast = signature.FastVerifier()
+    for xml in vectors:
+        root = copy.deepcopy(PARSERS.parse(xml))
+        target, si = root[0], root.find(D + "Signature/" + D + "SignedInfo")
+        cut_target, cut_si = signature._c14n_cuts(target, si)
+        assert cut_target == fast._c14n(target) and cut_si == fast._c14n(si)
+        for change in ("attribute", "namespace", "sibling"):
+            other = copy.deepcopy(PARSERS.parse(xml))
+            sig = other.find(D + "Signature")
+            if change == "attribute":
+                sig.set("Id", "s1")
+            elif change == "namespace":
+                renamed = etree.fromstring(etree.tostring(sig).replace(b"<Signature ", b'<Signature xmlns:x="urn:x" ', 1))
+                other.replace(sig, renamed)
+                sig = renamed
+            else:
+                etree.SubElement(other, N + "extra")
+            assert signature._c14n_cuts(other[0], sig.find(D + "SignedInfo"))[1] is None, change
+
+
 def test_settings_choose_the_verifier(pki, tmp_path):
     from fake_sefaz.server.authorizer import Authorizer
     from fake_sefaz.server.settings import load_settings

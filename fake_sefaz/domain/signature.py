@@ -39,11 +39,13 @@ class SignatureParts:
     digest_value: str
 
 
-def profile_parts(parent: etree._Element, target: etree._Element) -> SignatureParts | None:
+def profile_parts(parent: etree._Element, target: etree._Element,
+                  cert_der: bytes | None = None) -> SignatureParts | None:
     """The signature of `target` if it follows the SEFAZ profile, else None (rule F01, cStat 298).
 
     Also guards against signature wrapping: the Reference must name the very element the rules read,
-    and that Id must occur once in the document.
+    and that Id must occur once in the document. cert_der: the certificate as the certificate rules already
+    decoded it (group E runs first), else it is decoded here.
     """
     sig = parent.find(D + "Signature")
     if sig is None:
@@ -68,6 +70,8 @@ def profile_parts(parent: etree._Element, target: etree._Element) -> SignaturePa
     digest = ref.findtext(D + "DigestValue")
     if not cert_b64 or not digest:
         return None
+    if cert_der is not None:  # already decoded by the certificate rules (rules/signature.py Signed.cert_der)
+        return SignatureParts(sig, cert_der, digest.strip())
     try:
         der = base64.b64decode("".join(cert_b64.split()), validate=True)
     except (binascii.Error, ValueError):
@@ -141,30 +145,66 @@ def _strict_b64(text: str | None) -> bytes | None:
         return None
 
 
-def _c14n_from_root(target: etree._Element) -> bytes | None:
-    """The inclusive C14N 1.0 of `target`, cut out of the C14N of its whole document; None when the shape is not
-    the one this cut is exact for (the caller then takes the serialization round trip).
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
+_SIGNATURE_OPEN = b'<Signature xmlns="' + DSIG.encode() + b'"><SignedInfo'
 
-    Half the cost of the round trip (serialize, parse, canonicalize ~6 KB of infNFe): the document is
-    canonicalized once, in C, and the signed element is its first child. The cut is exact when the parent is the
-    document's root, the signed element is its very first child node, and both have only the default namespace
-    of the signed element in scope: then the C14N of the element as apex (XML-DSig same-document reference,
-    inclusive C14N: every in-scope namespace is rendered on the apex) differs from its span in the document's
-    C14N only by that one xmlns declaration, which the root rendered instead; the descendants see the same
-    rendered namespaces either way. Text and attribute values never hold a literal '<' in C14N, so the first
-    '<' after the root's start tag opens the signed element; a second start tag of the same name inside the
-    span (nested element) makes it fall back, so the first matching end tag is the element's own.
-    """
+
+def _c14n_cuts(target: etree._Element, signed_info: etree._Element) -> tuple[bytes | None, bytes | None]:
+    """(C14N of `target`, C14N of `signed_info`), both cut out of ONE C14N of the whole document; either is None when
+    off the shape its cut is exact for (the caller then canonicalizes it alone).
+
+    SignedInfo's cut: when the document's root holds exactly [target, Signature] (no text between), the Signature
+    has no attribute and only its default namespace (xmldsig) in scope, the root's C14N ends with the target's span,
+    then '<Signature xmlns="...xmldsig#"><SignedInfo'. SignedInfo as apex renders that same default namespace on
+    itself (the root's one is overridden) and its descendants exactly as in the document, so its C14N is its span
+    with the declaration moved onto it - the same argument as for the target (_c14n_from_root). The fast path only
+    ever accepts with these bytes: a wrong cut would fail the RSA check and xmlsec would decide (FastVerifier)."""
+    full, span_end = _c14n_document(target)
+    if full is None:
+        return None, None
+    target_c14n = _cut_target(target, full)
+    sig = signed_info.getparent()
+    root = target.getparent()
+    si_c14n = None
+    if (target_c14n is not None and sig is not None and sig.getparent() is root and len(root) == 2
+            and root[1] is sig and not sig.attrib and sig.nsmap == {None: DSIG} and signed_info.prefix is None
+            and not (target.tail or sig.tail or sig.text) and len(sig) and sig[0] is signed_info):
+        end = span_end(target_c14n)
+        if full.startswith(_SIGNATURE_OPEN, end):
+            start = end + len(_SIGNATURE_OPEN) - len(b"<SignedInfo")
+            close = full.find(b"</SignedInfo>", start)
+            if close > 0:
+                span = full[start:close + len(b"</SignedInfo>")]
+                si_c14n = b"<SignedInfo" + b' xmlns="' + DSIG.encode() + b'"' + span[len(b"<SignedInfo"):]
+    return target_c14n, si_c14n
+
+
+def _c14n_document(target: etree._Element):
+    """The C14N of target's whole document when target is the root's first child, and a function giving the offset
+    just after target's span in it; (None, None) otherwise."""
     root = target.getparent()
     if root is None or root.getparent() is not None or len(root) == 0 or root[0] is not target:
-        return None
+        return None, None
+    if root.getprevious() is not None or root.getnext() is not None:
+        return None, None
+    full = etree.tostring(root.getroottree(), method="c14n", exclusive=False, with_comments=False)
+    ns = etree.QName(target).namespace or ""
+    declaration = b' xmlns="' + ns.encode() + b'"'
+
+    def span_end(target_c14n: bytes) -> int:
+        # the root's start tag, then the target's span (its C14N without the declaration moved onto it)
+        start = full.find(b"<", 1)
+        return start + len(target_c14n) - len(declaration)
+
+    return full, span_end
+
+
+def _cut_target(target: etree._Element, full: bytes) -> bytes | None:
+    root = target.getparent()
     qname = etree.QName(target)
     ns = qname.namespace
     if ns is None or target.prefix is not None or root.nsmap != {None: ns} or target.nsmap != {None: ns}:
         return None
-    if root.getprevious() is not None or root.getnext() is not None:
-        return None  # a PI or comment beside the root element: not worth the cases
-    full = etree.tostring(root.getroottree(), method="c14n", exclusive=False, with_comments=False)
     declaration = b' xmlns="' + ns.encode() + b'"'
     if not full.startswith(b"<" + etree.QName(root).localname.encode() + declaration):
         return None  # e.g. a namespace name C14N had to escape
@@ -181,6 +221,24 @@ def _c14n_from_root(target: etree._Element) -> bytes | None:
     if span.count(opening + b" ") + span.count(opening + b">") != 1:
         return None
     return opening + declaration + span[len(opening):]
+
+
+def _c14n_from_root(target: etree._Element) -> bytes | None:
+    """The inclusive C14N 1.0 of `target`, cut out of the C14N of its whole document; None when the shape is not
+    the one this cut is exact for (the caller then takes the serialization round trip).
+
+    Half the cost of the round trip (serialize, parse, canonicalize ~6 KB of infNFe): the document is
+    canonicalized once, in C, and the signed element is its first child. The cut is exact when the parent is the
+    document's root, the signed element is its very first child node, and both have only the default namespace
+    of the signed element in scope: then the C14N of the element as apex (XML-DSig same-document reference,
+    inclusive C14N: every in-scope namespace is rendered on the apex) differs from its span in the document's
+    C14N only by that one xmlns declaration, which the root rendered instead; the descendants see the same
+    rendered namespaces either way. Text and attribute values never hold a literal '<' in C14N, so the first
+    '<' after the root's start tag opens the signed element; a second start tag of the same name inside the
+    span (nested element) makes it fall back, so the first matching end tag is the element's own.
+    """
+    full, _ = _c14n_document(target)
+    return None if full is None else _cut_target(target, full)
 
 
 class FastVerifier(Verifier):
@@ -280,7 +338,11 @@ class FastVerifier(Verifier):
         from cryptography.hazmat.primitives.asymmetric import padding
 
         try:
-            signed_bytes, signed_info = self._target_c14n(target), self._c14n(si)
+            signed_bytes, signed_info = _c14n_cuts(target, si)  # one C14N of the document for both
+            if signed_bytes is None:
+                signed_bytes = self._target_c14n(target)
+            if signed_info is None:
+                signed_info = self._c14n(si)
         except etree.C14NError:
             return None  # e.g. a relative namespace URI, which C14N 1.0 refuses: xmlsec decides (it refuses too)
         if hashlib.sha1(signed_bytes).digest() != digest:

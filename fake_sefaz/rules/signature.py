@@ -36,6 +36,11 @@ class Signed:
     cnpj: str | None  # the CNPJ the certificate must belong to (issuer / event author), or None
     cpf: str | None  # the CPF the certificate must belong to, or None
 
+    @cached_property
+    def cert_der(self) -> bytes:
+        """The certificate of Signature/KeyInfo, decoded once for groups E and F (b"" when absent or not base64)."""
+        return _cert_der(self.parent)
+
 
 @dataclass
 class SignedMessage:
@@ -74,13 +79,13 @@ def _cert_der(parent) -> bytes:
 def e_certificate(ctx) -> None:
     """E01-E07 (290-296): certificate parseable, valid at dhRecbto, with CNPJ/CPF, chained to a trusted
     ICP-Brasil anchor, CRL usable, not revoked, ICP-Brasil policy. One function per rule in certificates.py."""
-    ctx.signer = certificates.check_signer(ctx.trust, _cert_der(ctx.signed.parent), ctx.now)
+    ctx.signer = certificates.check_signer(ctx.trust, ctx.signed.cert_der, ctx.now)
 
 
 @rule("F01", 298)
 def f01_signature_profile(ctx) -> None:
     """F01 (298): the signature follows the SEFAZ profile and references the element the rules read."""
-    ctx.sig = signature.profile_parts(ctx.signed.parent, ctx.signed.target)
+    ctx.sig = signature.profile_parts(ctx.signed.parent, ctx.signed.target, ctx.signed.cert_der)
     if ctx.sig is None:
         raise Rejection(298)
 
