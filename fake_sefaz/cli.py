@@ -269,13 +269,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from fake_sefaz.tools.bench import run_bench
 
     concurrency = tuple(int(c) for c in args.concurrency.split(",") if c.strip())
+    if args.scale_out and not args.scale_out_database:
+        raise UsageError("--scale-out needs --scale-out-database postgresql://user@host:5432/db")
+    if args.scale_out and not all(w.strip().isdigit() and int(w) > 0 for w in args.scale_out.split(",")):
+        raise UsageError(f"--scale-out {args.scale_out}: give worker counts such as 1,2")
+    if args.scale_out_database and not args.scale_out_database.startswith(("postgresql://", "postgres://")):
+        raise UsageError(f"--scale-out-database {args.scale_out_database}: give a postgresql:// URL")
     report = run_bench(seconds=args.seconds, items=args.items, database_dir=args.dir, quick=args.quick,
                        http=not args.no_http, concurrency=concurrency, http_seconds=args.http_seconds,
                        workers=args.workers, synchronous=args.sqlite_synchronous, pin=args.pin,
                        verifier=args.signature_verifier, output=args.output, chart=args.chart, jobs=args.jobs,
                        corpus=args.corpus, certs_dir=args.certs_dir,
                        overrides=dict(kv.split("=", 1) for kv in args.set or ()),
-                       soak_seconds=args.soak_seconds, soak_rate=args.soak_rate)
+                       soak_seconds=args.soak_seconds, soak_rate=args.soak_rate,
+                       scale_out=tuple(int(w) for w in args.scale_out.split(",") if w.strip()) if args.scale_out else (),
+                       scale_out_database=args.scale_out_database)
     text = json.dumps(report, indent=2)
     print(text if args.verbose else json.dumps(_bench_summary(report), indent=2))
     if report.get("in_process", {}).get("budgets"):
@@ -305,6 +313,8 @@ def _bench_summary(report: dict) -> dict:
         at = http.get("authorization_at_fraction_of_best")
         if at:
             out["http"]["authorization_open_loop"] = {k: at[k] for k in ("rate", "per_second", "p50_ms", "p99_ms")}
+    if report.get("scale_out"):
+        out["scale_out"] = {k: report["scale_out"][k] for k in ("levels", "ratio_most_over_one", "targets")}
     if report.get("soak"):
         out["soak"] = {k: report["soak"][k] for k in ("seconds", "rate", "requests", "repeated_requests",
                                                        "rss_per_worker", "targets")}
@@ -671,6 +681,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--soak-seconds", type=float, default=0.0, help="after the HTTP part, authorize at --soak-rate "
                    "for this long and sample each worker's RSS every 10 s")
     b.add_argument("--soak-rate", type=float, default=200.0, help="requests/s of the soak (open loop)")
+    b.add_argument("--scale-out", help="worker counts for the scale-out part on PostgreSQL, e.g. 1,2 (needs "
+                                       "--scale-out-database)")
+    b.add_argument("--scale-out-database", help="a PostgreSQL URL (postgresql://user@127.0.0.1:5432/x); the bench "
+                                                "creates and drops a fresh database per worker count on that server")
     b.add_argument("--certs-dir", help="test PKI to sign with and trust (default: <dir>/certs, made if missing)")
     b.add_argument("--corpus", help="use this pre-signed corpus (fake-sefaz corpus) instead of signing documents; "
                    "it must be fresh (unused keys) and hold enough documents")

@@ -66,3 +66,21 @@ def test_sign_and_validate_profile(load_server, pki):
     out = _locust("sign_and_validate.py", load_server.url, {"FAKE_SEFAZ_CERTS_DIR": str(pki.directory)}, users=2)
     total, failures = _requests_and_failures(out)
     assert total > 0 and failures == 0, out[-3000:]
+
+
+def test_distributed_mode_partitions_the_corpus(load_server, pki, tmp_path):
+    """Issue 18: Locust's distributed mode - one master and two workers (`--processes 2`, as the README shows) -
+    each worker sends only its share of the corpus (line i % 2 == its worker_index), so no key is sent twice: every
+    answer is 100, never 204/539."""
+    corpus = _corpus(pki, tmp_path / "corpus", "--count", "400")
+    if not Path(LOCUST).exists():
+        pytest.fail("locust is not installed: pip install -e '.[load]'")
+    cmd = [LOCUST, "-f", str(ROOT / "loadtests" / "nfe_sync.py"), "--headless", "--processes", "2", "-u", "4",
+           "-r", "4", "-t", "5s", "--host", load_server.url, "--only-summary", "--stop-timeout", "5"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=str(ROOT / "loadtests"),
+                          env={**os.environ, "FAKE_SEFAZ_CORPUS": str(corpus)})
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out[-3000:]
+    total, failures = _requests_and_failures(out)
+    assert total > 0 and failures == 0, out[-3000:]
+    assert "worker" in out.lower()  # the master reports its workers

@@ -702,6 +702,69 @@ def run_http(ws: Workspace, docs, *, concurrency: tuple[int, ...], seconds: floa
                         "p99_at_most_20ms_at_70_percent": bool(at_rate) and at_rate["p99_ms"] <= 20}}
 
 
+SCALE_OUT_TARGET = 1.7  # issue 18: 2 workers on PostgreSQL give at least 1.7x one worker, in the same run
+
+
+def fresh_postgres_database(url: str, name: str) -> str:
+    """A new, empty database `name` on the PostgreSQL server of `url` (dropped first if left by an earlier run);
+    the URL that names it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def drop_postgres_database(url: str) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+
+
+def run_scale_out(ws: Workspace, docs, *, database_url: str, worker_counts: tuple[int, ...], concurrency: int,
+                  seconds: float, client_pin: str | None, overrides: dict[str, Any] | None = None) -> dict:
+    """Authorization over HTTP on PostgreSQL with each worker count in turn (a fresh database each), at one
+    concurrency, side by side: the scale-out ratio of the most workers over one."""
+    from fake_sefaz.emitter.client import headers_for
+
+    auth_headers = headers_for("enviNFe", 12)
+    reqs = [_http_request("/NFeAutorizacao4", _sync_envelope(d.xml, i), auth_headers) for i, d in enumerate(docs)]
+    levels: list[dict] = []
+    offset = 0
+    for n in worker_counts:
+        url = fresh_postgres_database(database_url, f"fakesefaz_bench_w{n}_{os.getpid()}")
+        env = _settings_env({**(overrides or {}), "database_url": url})
+        server = ServerProcess(ws, n, "FULL", None, name=f"scale-w{n}", extra_env=env)
+        try:
+            server.wait_ready()
+            f = ws.root / "scale.requests"
+            _write_requests(f, reqs[offset:])
+            r = _run_client(server.port, f, concurrency, seconds, "<cStat>100</cStat>", False, client_pin)
+            offset += r["requests"]
+            levels.append({"workers": n, **{k: r[k] for k in ("per_second", "p50_ms", "p99_ms", "requests",
+                                                                "unexpected_answers", "http_errors")}})
+        finally:
+            server.stop()
+            drop_postgres_database(url)
+    one = next((lv["per_second"] for lv in levels if lv["workers"] == 1), None)
+    most = levels[-1]["per_second"] if levels else None
+    ratio = round(most / one, 2) if one and most else None
+    return {"database": "postgresql", "concurrency": concurrency, "seconds": seconds, "levels": levels,
+            "ratio_most_over_one": ratio, "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count(),
+            "targets": {f"{levels[-1]['workers'] if levels else 2}_workers_at_least_{SCALE_OUT_TARGET}x_one":
+                        ratio is not None and ratio >= SCALE_OUT_TARGET}}
+
+
 def _https_levels(ws: Workspace, server: "ServerProcess", status_file: Path, auth_left: list[bytes], concurrency: int,
                   seconds: float, client_pin: str | None) -> dict:
     """The same server over HTTP and over HTTPS with mutual TLS, side by side at one concurrency: status with
@@ -828,7 +891,8 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
               workers: int = 1, synchronous: str = "FULL", pin: str | None = "auto", verifier: str | None = None,
               output: str | None = None, chart: str | None = None, jobs: int | None = None,
               corpus: str | None = None, certs_dir: str | None = None, overrides: dict[str, Any] | None = None,
-              soak_seconds: float = 0.0, soak_rate: float = 200.0) -> dict:
+              soak_seconds: float = 0.0, soak_rate: float = 200.0, scale_out: tuple[int, ...] = (),
+              scale_out_database: str | None = None) -> dict:
     """Run the bench and return the report (also written to `output` / `chart` when given)."""
     if quick:
         seconds = min(seconds, 1.0)
@@ -882,6 +946,14 @@ def run_bench(seconds: float = 5.0, items: int = 3, database_dir: str | None = N
             report["http"] = run_http(ws, hdocs, concurrency=tuple(concurrency), seconds=http_seconds, workers=workers,
                                       synchronous=synchronous, server_pin=server_pin, client_pin=client_pin,
                                       verifier=verifier, overrides=overrides)
+        if scale_out and scale_out_database:
+            est = (report["in_process"]["pipeline"]["per_second"] or 500) * max(scale_out) * 1.3
+            sdocs = everything[:int(est * http_seconds * len(scale_out)) + 100] if corpus else _documents(
+                ws, min(int(est * http_seconds * len(scale_out)) + 100, 60000), items, jobs=jobs)
+            report["scale_out"] = run_scale_out(
+                ws, sdocs, database_url=scale_out_database, worker_counts=tuple(scale_out),
+                concurrency=max(concurrency) if concurrency else 16, seconds=http_seconds, client_pin=client_pin,
+                overrides={**(overrides or {}), **({"signature_verifier": verifier} if verifier else {})})
         if soak_seconds and http:
             n_soak = int(min(soak_rate * soak_seconds, 60000))
             sdocs = everything[:n_soak] if corpus else _documents(ws, n_soak, items, jobs=jobs)
