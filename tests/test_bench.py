@@ -54,6 +54,8 @@ def test_http_part_measures_both_services_at_each_concurrency(report):
             assert level["unexpected_answers"] == 0 and level["http_errors"] == 0, (name, expected, level)
             assert level["p50_ms"] <= level["p99_ms"]
     assert http["authorization_over_status"] > 0
+    https = http["https"]  # issue 18: HTTP and HTTPS side by side, with the server's own CPU per request
+    assert https["status_https"]["server_cpu_us_per_request"] > 0 and https["status_https_server_cpu_over_http"] > 0
     assert all(v for v in http["rss"][0]["rss_mb"].values())
 
 

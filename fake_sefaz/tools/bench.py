@@ -618,6 +618,18 @@ class ServerProcess:
     def rss(self) -> dict[str, float | None]:
         return {str(p): rss_mb(p) for p in self.worker_pids()}
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the server's processes have used so far (Linux /proc), None elsewhere."""
+        total = 0.0
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        for pid in {self.proc.pid, *self.worker_pids()}:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15 of stat)
+        return total
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -778,20 +790,28 @@ def _https_levels(ws: Workspace, server: "ServerProcess", status_file: Path, aut
     files = ",".join(map(str, (pki.ca_bundle_file, ident.pem_path, ident.key_path)))
     ok_status, ok_auth = "<cStat>107</cStat>", "<cStat>100</cStat>"
     out: dict[str, Any] = {"concurrency": concurrency}
-    out["status_http"] = _run_client(server.port, status_file, concurrency, seconds, ok_status, True, client_pin)
-    out["status_https"] = _run_client(server.tls_port, status_file, concurrency, seconds, ok_status, True, client_pin,
-                                      tls=("keepalive", files))
-    out["status_https_fresh_handshake"] = _run_client(server.tls_port, status_file, concurrency, seconds, ok_status,
-                                                      True, client_pin, tls=("fresh", files))
+
+    def level(port: int, path: Path, ok: str, repeat: bool, tls=None) -> dict:
+        # the server's own CPU per request beside the throughput: on a machine where the load client shares the
+        # cores, TLS work of the client lowers the throughput without costing the server anything
+        before = server.cpu_seconds()
+        r = _run_client(port, path, concurrency, seconds, ok, repeat, client_pin, **({"tls": tls} if tls else {}))
+        after = server.cpu_seconds()
+        if before is not None and after is not None and r.get("requests"):
+            r["server_cpu_us_per_request"] = round((after - before) / r["requests"] * 1e6, 1)
+        return r
+
+    out["status_http"] = level(server.port, status_file, ok_status, True)
+    out["status_https"] = level(server.tls_port, status_file, ok_status, True, ("keepalive", files))
+    out["status_https_fresh_handshake"] = level(server.tls_port, status_file, ok_status, True, ("fresh", files))
     half = len(auth_left) // 2
     if half >= 100:
         f = ws.root / "auth-http.requests"
         _write_requests(f, auth_left[:half])
-        out["authorization_http"] = _run_client(server.port, f, concurrency, seconds, ok_auth, False, client_pin)
+        out["authorization_http"] = level(server.port, f, ok_auth, False)
         f = ws.root / "auth-https.requests"
         _write_requests(f, auth_left[half:])
-        out["authorization_https"] = _run_client(server.tls_port, f, concurrency, seconds, ok_auth, False, client_pin,
-                                                 tls=("keepalive", files))
+        out["authorization_https"] = level(server.tls_port, f, ok_auth, False, ("keepalive", files))
     else:
         out["note"] = "too few pre-signed documents left for the authorization comparison"
 
@@ -802,6 +822,14 @@ def _https_levels(ws: Workspace, server: "ServerProcess", status_file: Path, aut
     out["status_https_over_http"] = ratio("status_https", "status_http")
     out["status_fresh_handshake_over_http"] = ratio("status_https_fresh_handshake", "status_http")
     out["authorization_https_over_http"] = ratio("authorization_https", "authorization_http")
+
+    def cpu_ratio(a: str, b: str) -> float | None:
+        x, y = (out.get(a) or {}).get("server_cpu_us_per_request"), (out.get(b) or {}).get("server_cpu_us_per_request")
+        return round(x / y, 3) if x and y else None
+
+    # what one request costs the server over HTTPS (keep-alive) against HTTP: 1.1 means 10 % more CPU
+    out["status_https_server_cpu_over_http"] = cpu_ratio("status_https", "status_http")
+    out["authorization_https_server_cpu_over_http"] = cpu_ratio("authorization_https", "authorization_http")
     return out
 
 
