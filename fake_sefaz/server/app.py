@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable
 
 from fake_sefaz.domain import hosts
 from fake_sefaz.server.authorizer import Answer, Authorizer
+from fake_sefaz.server.group_commit import GroupCommitter
 from fake_sefaz.server.settings import Settings, load_settings
 from fake_sefaz.soap import codec
 
@@ -84,6 +85,9 @@ class FakeSefazApp:
         # One worker thread at most: compiled schemas are not shared between threads (schemas.py).
         self._executor = (ThreadPoolExecutor(1, thread_name_prefix="soap")
                           if authorizer.settings.soap_executor == "thread" else None)
+        # Group commit (issue 18): with the inline executor, requests that arrive together share one commit.
+        self._committer = (GroupCommitter(authorizer.store, authorizer.settings.group_commit_wait_ms / 1000.0)
+                           if authorizer.settings.group_commit and self._executor is None else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -185,6 +189,19 @@ class FakeSefazApp:
                                    f"from={facts['caller']} cert={facts['certificate'] or '-'}")
 
     async def _soap(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        committer = self._committer
+        if committer is None:
+            await self._soap_request(scope, receive, send, path, None)
+            return
+        committer.arrived()  # a commit group waits for a request it knows is on its way
+        ran = [False]
+        try:
+            await self._soap_request(scope, receive, send, path, ran)
+        finally:
+            if not ran[0]:
+                committer.gave_up()
+
+    async def _soap_request(self, scope: Scope, receive: Receive, send: Send, path: str, ran: list | None) -> None:
         started = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         body = await _read_body(receive, self.authorizer.settings.max_http_bytes)
@@ -199,7 +216,21 @@ class FakeSefazApp:
             return
         call = functools.partial(self.authorizer.answer_soap, body, content_type, headers.get("soapaction"), path,
                                  headers, tls=scope.get("scheme") == "https", peer_der=scope.get("fake_sefaz.peer_der"))
-        if self._executor is None:
+        if ran is not None:
+            # Group commit: the units of this request join the worker's open commit group; the answer waits for
+            # that group's one durable commit.
+            ran[0] = True
+            answer, durable = self._committer.run(call)  # type: ignore[union-attr]
+            try:
+                await durable
+            except Exception:  # noqa: BLE001 - the database refused the commit: nothing may be answered as done
+                logging.getLogger("fake_sefaz").exception("group commit failed")
+                version = codec.content_type_version(content_type) or 12
+                fault = codec.SoapFault("Falha ao gravar no banco de dados do autorizador; consulte antes de "
+                                        "reenviar", version, http_status=500)
+                await _send(send, Answer(500, codec.CONTENT_TYPES[version], codec.fault(fault)))
+                return
+        elif self._executor is None:
             # Inline: the handler is CPU-bound and short (~1-2 ms); measured faster than a thread hand-off
             # (docs/decisions/0007-perf-defaults.md, setting soap_executor).
             answer = call()
@@ -248,6 +279,8 @@ class FakeSefazApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._committer is not None:
+                    self._committer.close()
                 if self._executor is not None:
                     self._executor.shutdown(wait=True)
                 self.authorizer.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import threading
+import time
 from contextlib import AbstractContextManager
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -174,10 +175,93 @@ class ThreadConnections:
         self._local = threading.local()
 
 
+class CommitGroup:
+    """Several requests' units of work in ONE transaction and one durable commit (issue 18, group commit): each unit
+    runs inside a savepoint of the group's transaction (a failing unit rolls back alone), and the caller answers none
+    of them before commit() returned. Opened, fed and committed by one thread (a worker's event loop,
+    server/group_commit.py); while it is open the store runs that thread's units, reads and peeks inside it."""
+
+    _SAVEPOINT = "fake_sefaz_unit"
+
+    def __init__(self, store: "Store") -> None:
+        self.store = store
+        self.thread = threading.get_ident()
+        self.members = 0
+        self.opened = time.monotonic()
+        self._cm = store.transaction()
+        self.tx: Tx = self._cm.__enter__()
+
+    def run(self, unit: Callable[[Tx], T]) -> T:
+        tx = self.tx
+        for attempt in range(self.store.retries):
+            tx.execute(f"SAVEPOINT {self._SAVEPOINT}")
+            try:
+                result = unit(tx)
+            except Exception as exc:  # noqa: BLE001 - re-raised unless it is a retryable conflict
+                tx.execute(f"ROLLBACK TO SAVEPOINT {self._SAVEPOINT}")
+                tx.execute(f"RELEASE SAVEPOINT {self._SAVEPOINT}")
+                if not self.store.is_conflict(exc) or attempt == self.store.retries - 1:
+                    raise
+                continue
+            tx.execute(f"RELEASE SAVEPOINT {self._SAVEPOINT}")
+            return result
+        raise StoreError("unreachable")
+
+    def commit(self) -> None:
+        """COMMIT (the one fsync of every member); raises when the database refuses, after rolling back."""
+        self.store._group = None
+        self._cm.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        """Roll the group back (after a failed COMMIT the transaction may still be open)."""
+        self.store._group = None
+        try:
+            self._cm.__exit__(type(exc), exc, exc.__traceback__)
+        except BaseException:  # noqa: BLE001 - the context manager re-raises, or had already ended at COMMIT
+            try:
+                self.tx.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - nothing left to roll back
+                pass
+
+
 class Store(abc.ABC):
     """A database holding the authorizer's state. Safe to share between threads; one per worker process."""
 
     retries = 5
+    _group: CommitGroup | None = None  # the open commit group of this store (server/group_commit.py), if any
+    _accepting: int | None = None  # the thread whose units join (or open) the commit group right now
+
+    def grouping(self, on: bool) -> None:
+        """While on, the calling thread's units of work join the commit group, opening it at the first write: a
+        request that only reads never takes the write lock."""
+        self._accepting = threading.get_ident() if on else None
+
+    def open_group(self) -> CommitGroup:
+        """Start a commit group on the calling thread (see CommitGroup)."""
+        if self._group is not None:
+            raise StoreError("a commit group is already open")
+        self._group = CommitGroup(self)
+        return self._group
+
+    def _grouped(self) -> CommitGroup | None:
+        g = self._group
+        return g if g is not None and g.thread == threading.get_ident() else None
+
+    def flush_group(self) -> None:
+        """Commit the open group now (a write outside the grouped requests, such as an admin call, comes after it
+        so that nothing it answers depends on an uncommitted group)."""
+        g = self._grouped()
+        if g is not None:
+            on_flush = getattr(g, "on_flush", None)
+            try:
+                g.commit()
+            except BaseException as exc:
+                g.abort(exc)
+                if on_flush is not None:
+                    on_flush(exc)
+                raise
+            if on_flush is not None:
+                on_flush(None)
 
     @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[Tx]:
@@ -188,7 +272,13 @@ class Store(abc.ABC):
         """Whether exc is a unique-constraint or serialization conflict worth running the unit again."""
 
     def run(self, unit: Callable[[Tx], T]) -> T:
-        """Run a unit of work in a transaction, again from the start after a conflict."""
+        """Run a unit of work in a transaction, again from the start after a conflict. Inside a grouped request it
+        joins the open commit group instead (committed, durably, before the request is answered)."""
+        g = self._grouped()
+        if self._accepting is not None and self._accepting == threading.get_ident():
+            return (g or self.open_group()).run(unit)
+        if g is not None:
+            self.flush_group()
         for attempt in range(self.retries):
             try:
                 with self.transaction() as tx:
@@ -199,6 +289,9 @@ class Store(abc.ABC):
         raise StoreError("unreachable")
 
     def read(self, unit: Callable[[Tx], T]) -> T:
+        g = self._grouped()
+        if g is not None:  # the worker's own uncommitted writes are part of what it reads
+            return unit(g.tx)
         with self.transaction() as tx:
             return unit(tx)
 
@@ -206,6 +299,9 @@ class Store(abc.ABC):
         """A read of exactly one statement (a second one raises StoreError). One statement sees one consistent
         state by itself, so a store may run it without an explicit transaction; SQLite does, which saves the
         BEGIN and ROLLBACK round trips of the two reads every authorization makes (fault generation, registry)."""
+        g = self._grouped()
+        if g is not None:
+            return unit(_OneStatement(g.tx))
         return self.read(lambda tx: unit(_OneStatement(tx)))
 
     @abc.abstractmethod

@@ -127,5 +127,11 @@ def list_epecs(tx, issuer: str | None = None) -> list[EpecRecord]:
     return [EpecRecord(*r) for r in tx.execute(_SELECT_EPEC + " WHERE issuer = ? ORDER BY received_ts", (issuer,))]
 
 
+def waive_pending(tx, issuer: str) -> int:
+    """Release every pending EPEC of an issuer (the SEFAZ's extranet, for a whole emitter): the number released."""
+    return len(tx.execute("UPDATE epecs SET state = ? WHERE issuer = ? AND state = ? RETURNING chNFe",
+                          (WAIVED, issuer, PENDING)))
+
+
 def set_epec_state(tx, chNFe: str, state: str) -> int:
     return len(tx.execute("UPDATE epecs SET state = ? WHERE chNFe = ? RETURNING chNFe", (state, chNFe)))

@@ -127,11 +127,15 @@ class SqliteStore(Store):
 
     def read(self, unit):  # type: ignore[override]
         # Readers do not take the write lock (WAL lets them run beside a writer).
+        g = self._grouped()
+        if g is not None:
+            return unit(g.tx)
         with self.reading() as tx:
             return unit(tx)
 
     def peek(self, unit):  # type: ignore[override]
-        # Autocommit: the one statement is its own read transaction (WAL snapshot), no BEGIN/ROLLBACK.
+        # Autocommit: the one statement is its own read transaction (WAL snapshot), no BEGIN/ROLLBACK. Inside an
+        # open commit group the statement runs in the group's transaction (the same connection).
         return unit(_OneStatement(_SqliteTx(self._conn())))
 
     def is_conflict(self, exc: BaseException) -> bool:

@@ -8,6 +8,7 @@ DELETE /admin/contingency/{uf}         switch it off: the window ends `overlap_m
                                        now, the SVC answers 113 meanwhile; the UF's own authorizer resumes now
 GET    /admin/epec                     the EPECs the AN holds (?issuer=CNPJ), with their reconciliation state
 DELETE /admin/epec/{chNFe}             the SEFAZ releases a pending EPEC (MOC-VG §3.3.12, the AN extranet): waived
+DELETE /admin/epec?issuer=CNPJ         ... every pending EPEC of that issuer
 
 {uf} is a sigla or an IBGE code; ?tpAmb=1|2 (default the server's). Instants come from the injected clock.
 """
@@ -159,6 +160,13 @@ def routes(auth: "Authorizer") -> list[Route]:
                               "nNF": r.nNF, "nProt": r.nProt, "received": _iso(r.received_ts, r.cUF),
                               "state": r.state, "fields": r.values} for r in rows])
 
+    async def waive_issuer(request: Request) -> JSONResponse:
+        issuer = (request.query_params.get("issuer") or "").strip()
+        if not issuer.isdigit() or len(issuer) not in (11, 14):
+            return error(400, "give ?issuer= a CNPJ (14 digits) or a CPF (11)")
+        waived = store.run(lambda tx: cstore.waive_pending(tx, issuer.rjust(14, "0")))
+        return JSONResponse({"issuer": issuer, "waived": waived})
+
     async def waive_epec(request: Request) -> JSONResponse:
         chNFe = request.path_params["chNFe"]
         changed = store.run(lambda tx: cstore.set_epec_state(tx, chNFe, cstore.WAIVED))
@@ -171,6 +179,7 @@ def routes(auth: "Authorizer") -> list[Route]:
         Route("/admin/contingency/{uf}", activate, methods=["PUT"]),
         Route("/admin/contingency/{uf}", deactivate, methods=["DELETE"]),
         Route("/admin/epec", list_epecs, methods=["GET"]),
+        Route("/admin/epec", waive_issuer, methods=["DELETE"]),
         Route("/admin/epec/{chNFe}", waive_epec, methods=["DELETE"]),
     ]
 
@@ -196,7 +205,11 @@ OPENAPI_PATHS = {
     "/admin/epec": {"get": {"summary": "EPECs held by the AN and their reconciliation state",
                             "parameters": [{"name": "issuer", "in": "query", "required": False,
                                             "schema": {"type": "string"}}],
-                            "responses": {"200": {"description": "list"}}}},
+                            "responses": {"200": {"description": "list"}}},
+                    "delete": {"summary": "release (waive) every pending EPEC of an issuer",
+                               "parameters": [{"name": "issuer", "in": "query", "required": True,
+                                               "schema": {"type": "string"}}],
+                               "responses": {"200": {"description": "how many were waived"}}}},
     "/admin/epec/{chNFe}": {"delete": {"summary": "release (waive) a pending EPEC, as the SEFAZ does on the AN extranet",
                                        "parameters": [{"name": "chNFe", "in": "path", "required": True,
                                                        "schema": {"type": "string"}}],
