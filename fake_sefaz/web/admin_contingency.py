@@ -105,14 +105,20 @@ def routes(auth: "Authorizer") -> list[Route]:
                              "svc_of": dict(contingency.SVC_OF),
                              "svc_homologacao": auth.settings.svc_homologacao})
 
-    async def activate(request: Request) -> JSONResponse:
+    async def scoped(request: Request, model: type[BaseModel]):
+        """(uf, cUF, tpAmb, body) of a request on /admin/contingency/{uf}, or the error answer (400, 422)."""
         try:
-            uf, cUF, tpAmb = scope(request)
-            body = parse_body(ActivationBody, await json_body(request, optional=True))
+            return (*scope(request), parse_body(model, await json_body(request, optional=True)))
         except BodyError as exc:
             return unprocessable(exc)
         except ValueError as exc:
             return error(400, str(exc))
+
+    async def activate(request: Request) -> JSONResponse:
+        found = await scoped(request, ActivationBody)
+        if isinstance(found, JSONResponse):
+            return found
+        uf, cUF, tpAmb, body = found
         now = auth.clock.now()
         start = (body.start or now).timestamp()
         end = None if body.end is None else body.end.timestamp()
@@ -133,13 +139,10 @@ def routes(auth: "Authorizer") -> list[Route]:
         return JSONResponse(describe(uf, tpAmb), status_code=201)
 
     async def deactivate(request: Request) -> JSONResponse:
-        try:
-            uf, cUF, tpAmb = scope(request)
-            body = parse_body(DeactivationBody, await json_body(request, optional=True))
-        except BodyError as exc:
-            return unprocessable(exc)
-        except ValueError as exc:
-            return error(400, str(exc))
+        found = await scoped(request, DeactivationBody)
+        if isinstance(found, JSONResponse):
+            return found
+        uf, cUF, tpAmb, body = found
         now = auth.clock.now()
         end = body.end or now + timedelta(minutes=body.overlap_minutes)
 
