@@ -1,6 +1,7 @@
 """Group commit (issue 18): authorizations that arrive together share one durable commit, none answered before it.
 
-Crash test: a real `fake-sefaz serve` (SQLite FULL, then PostgreSQL) takes a burst of synchronous authorizations
+Crash test: a real `fake-sefaz serve` (SQLite FULL with grouping; PostgreSQL, whose WAL flushes are grouped by the
+database itself, as the same check of durability) takes a burst of synchronous authorizations
 from 16 connections and is killed with SIGKILL in the middle. Started again on the same database, it answers every
 key it had acknowledged with 100 and the very protocol it answered, and its later protocols never repeat one. And
 the differential side: a burst over HTTP with grouping on and off ends with the same documents and protocols."""

@@ -85,9 +85,13 @@ class FakeSefazApp:
         # One worker thread at most: compiled schemas are not shared between threads (schemas.py).
         self._executor = (ThreadPoolExecutor(1, thread_name_prefix="soap")
                           if authorizer.settings.soap_executor == "thread" else None)
-        # Group commit (issue 18): with the inline executor, requests that arrive together share one commit.
-        self._committer = (GroupCommitter(authorizer.store, authorizer.settings.group_commit_wait_ms / 1000.0)
-                           if authorizer.settings.group_commit and self._executor is None else None)
+        # Group commit (issue 18): with the inline executor, requests that arrive together share one commit. Only
+        # where this worker is the database's one writer: a group holds SQLite's write lock while it gathers, and
+        # a second worker then waits for it (measured with 2 workers: 398-442 authorizations/s against 704).
+        st = authorizer.settings
+        self._committer = (GroupCommitter(authorizer.store, st.group_commit_wait_ms / 1000.0)
+                           if st.group_commit and self._executor is None and st.workers == 1
+                           and authorizer.store.supports_group_commit else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

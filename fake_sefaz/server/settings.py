@@ -239,7 +239,7 @@ class Settings:
                                       "exact shape with lxml C14N + hashlib + cryptography (~2x faster, checked "
                                       "against xmlsec by a differential test) and leaves every rejection and "
                                       "every other shape to xmlsec; \"xmlsec\" verifies everything with xmlsec")
-    group_commit: bool = setting(True, "authorizations that arrive together share one durable commit (one fsync), none answered before it (issue 18); soap_executor=inline only")
+    group_commit: bool = setting(True, "authorizations that arrive together share one durable commit (one fsync), none answered before it (issue 18); with one worker on SQLite and soap_executor=inline (several workers would queue behind a group's write lock; PostgreSQL groups its WAL flushes itself)")
     group_commit_wait_ms: Seconds = setting(2.0, "the longest a commit group waits for requests still on their way (milliseconds)")
     soap_executor: Literal["inline", "thread"] = setting("inline", "where a worker runs the SOAP handler: \"inline\" in the event loop "
                                  "(default, measured faster) or \"thread\" (one handler thread per worker)")

@@ -69,6 +69,8 @@ class _WriterLock:
 
 
 class SqliteStore(Store):
+    supports_group_commit = True
+
     def __init__(self, path: str, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in _SYNC_MODES:
             raise ValueError(f"sqlite_synchronous must be one of {sorted(_SYNC_MODES)}")
