@@ -206,3 +206,13 @@ def test_admin_bodies_name_the_bad_field(srv, body, field):
 def test_waiving_an_unknown_epec_is_404(srv):
     r = httpx.delete(srv.url + "/admin/epec/" + "3" * 44)
     assert (r.status_code, r.json()) == (404, {"error": "no EPEC for key " + "3" * 44})
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/admin/contingency/91", "not a UF: '91'"),  # the AN has no SVC
+    ("/admin/contingency/SP?tpAmb=x", "tpAmb must be 1 or 2, not 'x'"),
+    ("/admin/contingency/SP?tpAmb=3", "tpAmb must be 1 or 2, not '3'"),
+])
+def test_admin_scope_mistakes_are_400_with_one_line(srv, path, message):
+    r = httpx.put(srv.url + path, json={})
+    assert (r.status_code, r.json()) == (400, {"error": message})

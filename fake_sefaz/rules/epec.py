@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from fake_sefaz.rules.events import EventContext
     from fake_sefaz.rules.ports import DocumentReads
 
-EPEC = "110140"
-EPEC_TP_EMIS = "4"
+EPEC_TP_EMIS = "4"  # the key's 35th digit of a note issued in EPEC contingency (rules/events.py EPEC: 110140)
 EMISSION_FUTURE_TOLERANCE = timedelta(minutes=5)  # P23-10: the receipt's 5 minutes
+
 
 # P12-32 (NT 2018.001): the series an EPEC may use; P11-21: an issuer identified by CPF uses 920-969 only.
 def _series_allowed(serie: int) -> bool:

@@ -52,7 +52,7 @@ class GroupCommitter:
         finally:
             self.store.grouping(False)
             self.in_flight -= 1
-            group = self.store._group
+            group = self.store.group
             if group is not None and group is not self._group:
                 self._adopt(group)
             if self._group is not None:
@@ -67,7 +67,7 @@ class GroupCommitter:
 
     def _adopt(self, group: "CommitGroup") -> None:
         self._group = group
-        group.on_flush = self._flushed  # type: ignore[attr-defined] # a write outside the requests commits it early
+        group.on_flush = self._flushed  # a write outside the grouped requests commits it early
 
     # --- when to commit
     def _schedule(self) -> None:

@@ -23,15 +23,14 @@ from fake_sefaz.rules.lot import LOT_RULES, STORED_OUTCOMES, STORED_RULES, LotCo
 from fake_sefaz.rules.nfe import NFeContext
 from fake_sefaz.rules.registry import LEARNED
 from fake_sefaz.rules.pipeline import NFE_PIPELINE
-from fake_sefaz.store import DocumentRecord, LotRecord, Tx, numbering_key
 from fake_sefaz.rules.epec import AUTHORIZATION_RULES as EPEC_AUTHORIZATION_RULES, EpecMatch
+from fake_sefaz.rules.svc import AUTHORIZATION_GATE
+from fake_sefaz.store import DocumentRecord, LotRecord, Tx, numbering_key
 from fake_sefaz.store import contingency as contingency_store
 from fake_sefaz.store import events as events_store
 from fake_sefaz.store import registry as registry_store
 from fake_sefaz.store.reads import StoreReads, TxReads
 from fake_sefaz.domain.xml import N
-from fake_sefaz.domain import contingency
-from fake_sefaz.rules.svc import AUTHORIZATION_GATE
 from fake_sefaz.services import Service, national, svc
 from fake_sefaz.services.context import Request, add, head, ret
 
@@ -106,10 +105,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
     def unit(tx: Tx) -> tuple[str, list[etree._Element]]:
         for key in series:
             tx.lock(key)
-        # an SVC numbers its receipts and protocols apart, with its authority digit (NT 2013.007 §91-92)
-        authority = contingency.AUTHORITY[req.svc] if req.svc else protocol.AUTHORITY_SEFAZ
-        seq = f"{req.svc}:{req.cUF}" if req.svc else f"{req.cUF}"
-        nRec = protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{seq}", 0), authority if req.svc else 0)
+        nRec = svc.n_rec(req, tx)  # an SVC numbers its receipts and protocols apart (NT 2013.007 §91-92)
         prots: list[etree._Element] = []
         prot_texts: list[str] = []  # serialized once, for the document row and the lot's items
         for d in decisions:
@@ -131,7 +127,7 @@ def record(req: Request, decisions: list[Decision], idLote: str, ready_ts: float
             if cstat in STORED_OUTCOMES and meaning is None:
                 if d.learned is not None:  # unknown_issuer=regular: the registry learns an issuer it stores
                     registry_store.insert_if_absent(tx, d.learned.row())
-                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{seq}", year), authority)
+                nProt = svc.n_prot(req, tx, year)
                 prot = prot_nfe(req, d.doc, cstat, suffix, nProt, d.messages)
                 prot_text = etree.tostring(prot, encoding="unicode")
                 record_ = DocumentRecord(

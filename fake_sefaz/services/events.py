@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from fake_sefaz.domain import contingency, protocol
+from fake_sefaz.domain import protocol
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules import events as R
@@ -103,11 +103,7 @@ def register(req: Request, decisions: list[Decision]) -> list[etree._Element]:
                 answers.append(ret_evento(req, ctx, rejection.cstat, rejection.suffix))
                 continue
             cstat = 155 if st.late else (135 if st.linked else 136)
-            if req.svc:  # the SVC's own protocol series, with its authority digit (NT 2013.007 §91-92)
-                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.svc}:{req.cUF}", year),
-                                        contingency.AUTHORITY[req.svc])
-            else:
-                nProt = protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
+            nProt = svc.n_prot(req, tx, year)  # an SVC's cancellation takes the SVC's own series
             answer = ret_evento(req, ctx, cstat, "", nProt, R.dest_id(st.nfe) if st.linked else None)
             proc_text = etree.tostring(proc_evento(ctx.evento, answer), encoding="unicode")
             evstore.insert_event(tx, evstore.EventRecord(
@@ -174,5 +170,6 @@ SERVICE = Service(
     name="NFeRecepcaoEvento4", operation="nfeRecepcaoEvento", root="envEvento", schema="envEvento",
     version=VERSION, wsdl_file="recepcaoevento4.wsdl",
     aliases=("nferecepcaoevento4", "recepcaoevento4", "nferecepcaoevento", "recepcaoevento"),
-    handle=handle, reject=reject, codes=(128, 135, 136, 155), rules=(EVENT_GATE, R.EVENT_RULES, epec.E.EPEC_RULES, epec.E.EPEC_STATE_RULES, R.STATE_RULES),
+    handle=handle, reject=reject, codes=(128, 135, 136, 155),
+    rules=(EVENT_GATE, R.EVENT_RULES, epec.E.EPEC_RULES, epec.E.EPEC_STATE_RULES, R.STATE_RULES),
 )

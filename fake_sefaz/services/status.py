@@ -7,7 +7,8 @@ from lxml import etree
 from fake_sefaz.domain import contingency, ufs
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.domain.xml import N
-from fake_sefaz.rules.svc import svc_uf_served
+from fake_sefaz.rules import first_failure
+from fake_sefaz.rules.svc import AUTHORIZATION_GATE
 from fake_sefaz.services import Service, svc
 from fake_sefaz.services.context import Request, add, head, ret
 
@@ -36,13 +37,10 @@ def _svc_status(req: Request) -> int:
     """The SVC's status for the UF (NT 2013.007 §04.7; MOC-AIII §2.1.3.4 g): 107 active, 113 while the last 15
     minutes before a scheduled end run (the text says when), 114 not switched on; 582 for a UF it does not serve."""
     ctx = svc.context(req)
-    try:
-        svc_uf_served(ctx)
-    except Rejection as rej:
-        return rej.cstat
+    rejection = first_failure(AUTHORIZATION_GATE, ctx)  # 582, 114: the gate of the SVC's lots
+    if rejection is not None:
+        return rejection.cstat
     st = ctx.state
-    if st.state == contingency.INACTIVE:
-        return 114
     if st.state == contingency.CLOSING and st.end is not None:
         end = st.end.astimezone(ufs.tz_of(req.cUF))
         req.fill.update({"SEFAZ-XX": f"SEFAZ-{ctx.uf}", "dd/mm/aa": end.strftime("%d/%m/%y"),

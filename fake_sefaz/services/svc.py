@@ -4,7 +4,7 @@ request reached an SVC (Request.svc)."""
 
 from __future__ import annotations
 
-from fake_sefaz.domain import contingency, ufs
+from fake_sefaz.domain import contingency, protocol, ufs
 from fake_sefaz.domain.codes import Rejection
 from fake_sefaz.rules import first_failure
 from fake_sefaz.rules.svc import SvcContext
@@ -23,6 +23,23 @@ def context(req: Request, tp_emis: str = "", tpEvento: str = "") -> SvcContext:
     assert req.svc is not None
     uf = ufs.sigla_of(req.cUF) if req.cUF in ufs.CODES else ""
     return SvcContext(req.svc, uf, state(req), tp_emis, tpEvento)
+
+
+def n_rec(req: Request, tx) -> str:
+    """The next receipt number of the authorizer this request reached: the UF's, or the SVC's own series with its
+    authority digit in the third position (NT 2013.007 §91-92)."""
+    if req.svc is None:
+        return protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{req.cUF}", 0))
+    return protocol.n_rec(req.cUF, tx.next_seq(f"nRec:{req.svc}:{req.cUF}", 0), contingency.AUTHORITY[req.svc])
+
+
+def n_prot(req: Request, tx, year: int) -> str:
+    """The next protocol number (authorization or event) of the authorizer this request reached: 1 + cUF for the
+    UF's own, 6/7 + cUF from the SVC's own series."""
+    if req.svc is None:
+        return protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.cUF}", year))
+    return protocol.n_prot(req.cUF, year, tx.next_seq(f"nProt:{req.svc}:{req.cUF}", year),
+                           contingency.AUTHORITY[req.svc])
 
 
 def gate(req: Request, rules: tuple, tp_emis: str = "", tpEvento: str = "") -> Rejection | None:

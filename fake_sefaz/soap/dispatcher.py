@@ -64,12 +64,10 @@ class Dispatcher:
         other host: words of the URL path (/homologacao/SP/...), else the settings. An SVC (svc) acts for the UF
         its payload names, as the virtual authorizers do."""
         settings = self.backend.settings
-        asked = payload_uf(payload)
-        if svc is not None and asked not in (None, ufs.AMBIENTE_NACIONAL):
-            default_uf = asked
-        else:
-            default_uf = settings.cUF
         real = hosts.host_of(host)
+        # the payload is read only where it decides (an SVC, a real host): not on the plain path of every request
+        asked = payload_uf(payload) if svc is not None or real is not None else None
+        default_uf = asked if svc is not None and asked not in (None, ufs.AMBIENTE_NACIONAL) else settings.cUF
         if real is not None:
             if svc is not None:
                 return default_uf, real.tpAmb
@@ -116,13 +114,10 @@ class Dispatcher:
         for word in path.split("/"):
             w = word.lower()
             if w in contingency.PATH_WORDS:
-                named = contingency.PATH_WORDS[w]
+                named = contingency.PATH_WORDS[w] or payload_svc(payload)
                 if named is not None:
                     return named
                 asked = payload_uf(payload)
-                by_type = payload_svc(payload)
-                if by_type is not None:
-                    return by_type
                 uf = ufs.sigla_of(asked) if asked in ufs.CODES else self.backend.settings.uf
                 return contingency.SVC_OF.get(uf, contingency.SVC_AN)
         return None

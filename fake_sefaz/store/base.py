@@ -185,6 +185,9 @@ class CommitGroup:
 
     def __init__(self, store: "Store") -> None:
         self.store = store
+        # called once the group is committed (None) or failed (the error) outside its owner's own commit, e.g. when
+        # an admin write flushes it: the owner releases the answers that waited for it
+        self.on_flush: Callable[[BaseException | None], None] | None = None
         self.thread = threading.get_ident()
         self.members = 0
         self.opened = time.monotonic()
@@ -248,6 +251,11 @@ class Store(abc.ABC):
         self._group = CommitGroup(self)
         return self._group
 
+    @property
+    def group(self) -> CommitGroup | None:
+        """The open commit group, if any."""
+        return self._group
+
     def _grouped(self) -> CommitGroup | None:
         g = self._group
         return g if g is not None and g.thread == threading.get_ident() else None
@@ -257,7 +265,7 @@ class Store(abc.ABC):
         so that nothing it answers depends on an uncommitted group)."""
         g = self._grouped()
         if g is not None:
-            on_flush = getattr(g, "on_flush", None)
+            on_flush = g.on_flush
             try:
                 g.commit()
             except BaseException as exc:

@@ -62,10 +62,6 @@ def schedule_end(tx, uf: str, tpAmb: int, now_ts: float, end_ts: float) -> int:
     return len(dropped) + len(changed)
 
 
-def clear_activations(tx) -> None:
-    tx.execute("DELETE FROM svc_activations")
-
-
 # --- EPEC
 
 @dataclass(frozen=True, slots=True)

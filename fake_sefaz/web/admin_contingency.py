@@ -77,9 +77,10 @@ def routes(auth: "Authorizer") -> list[Route]:
             cUF = ufs.code_of(raw)
         except (KeyError, ValueError):
             raise ValueError(f"not a UF: {raw!r}") from None
-        tpAmb = int(request.query_params.get("tpAmb") or auth.settings.tpAmb)
-        if tpAmb not in (1, 2):
-            raise ValueError("tpAmb must be 1 or 2")
+        raw_env = str(request.query_params.get("tpAmb") or auth.settings.tpAmb)
+        if raw_env not in ("1", "2"):
+            raise ValueError(f"tpAmb must be 1 or 2, not {raw_env!r}")
+        tpAmb = int(raw_env)
         uf = ufs.sigla_of(cUF)
         if uf not in contingency.SVC_OF:
             raise ValueError(f"{uf} has no SVC")
